@@ -1,0 +1,34 @@
+/**
+ * Even spacing of dials: one slot every 1/rate seconds, and never more than `rate` dials in
+ * any one-second window (a limiter that refills once a second releases them in bursts).
+ */
+export interface PaceState {
+  nextSlotAt: number;
+  /** Start times of the latest dials, newest last: the sliding one-second window. */
+  recent: number[];
+}
+
+export function initialPace(): PaceState {
+  return { nextSlotAt: 0, recent: [] };
+}
+
+const WINDOW_MS = 1000;
+/** How late a dispatcher tick may come and still use the slots it missed. */
+const LATE_TICK_MS = 100;
+
+/** How many dials may start at `now` given free concurrency `capacity`, and the pace after them. */
+export function takeSlots(pace: PaceState, now: number, callsPerSecond: number, capacity: number): { count: number; pace: PaceState } {
+  const interval = WINDOW_MS / callsPerSecond;
+  const perWindow = Math.max(1, Math.floor(callsPerSecond));
+  const recent = pace.recent.filter((t) => now - t < WINDOW_MS);
+  // Slots stay on their grid while ticks come a little late (no drift below the rate); a
+  // campaign idle or held back for longer starts a new grid now (no burst of missed slots).
+  let slot = pace.nextSlotAt >= now - Math.max(interval, LATE_TICK_MS) ? pace.nextSlotAt : now;
+  let count = 0;
+  while (count < capacity && slot <= now && recent.length < perWindow) {
+    count += 1;
+    recent.push(now);
+    slot += interval;
+  }
+  return { count, pace: { nextSlotAt: Math.max(slot, pace.nextSlotAt), recent } };
+}
