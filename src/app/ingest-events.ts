@@ -1,0 +1,39 @@
+import type { PbxEvent } from '../domain/call-events.js';
+import type { PrismaClient } from '../db/prisma.js';
+import { sealEvent } from './event-seal.js';
+
+export interface IngestDeps {
+  prisma: PrismaClient;
+  codeSecret: string;
+  /** Hands a stored report to the processors; a failure here loses nothing (the sweeper finds it). */
+  enqueueReports: (ids: bigint[]) => Promise<void>;
+}
+
+/**
+ * Stores the events of one PBX report durably before the webhook answers 200. Resent copies
+ * collide on dedup_key and are dropped; a report that matches nothing is kept for diagnosis.
+ */
+export async function ingestEvents(deps: IngestDeps, events: PbxEvent[]): Promise<bigint[]> {
+  if (events.length === 0) return [];
+  const rows = await deps.prisma.$queryRawUnsafe<{ id: bigint }[]>(
+    `INSERT INTO pbx_report (dedup_key, received_at, action, pbx_call_id, leg_id, phone, event, processed_at)
+     SELECT u.dedup_key, u.received_at, u.action, u.pbx_call_id, u.leg_id, u.phone, u.event,
+            CASE WHEN u.pbx_call_id IS NULL THEN u.received_at END
+     FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[])
+       AS u(dedup_key, received_at, action, pbx_call_id, leg_id, phone, event)
+     ON CONFLICT (dedup_key) DO NOTHING
+     RETURNING id, pbx_call_id`,
+    events.map((e) => e.dedupKey),
+    events.map((e) => e.receivedAt),
+    events.map((e) => (e.type === 'other' ? `other:${e.action}` : e.type)),
+    events.map((e) => ('pbxCallId' in e ? e.pbxCallId : null)),
+    events.map((e) => ('legId' in e ? e.legId : null)),
+    events.map((e) => ('phone' in e ? e.phone : null)),
+    events.map((e) => JSON.stringify(sealEvent(deps.codeSecret, e))),
+  );
+  const ids = (rows as { id: bigint; pbx_call_id: string | null }[]).filter((r) => r.pbx_call_id !== null).map((r) => r.id);
+  // Not awaited: the report is safe in PostgreSQL, and a queue that is down (Redis restart)
+  // must not hold the PBX's request; the sweeper hands out what was not enqueued.
+  if (ids.length) void deps.enqueueReports(ids).catch(() => undefined);
+  return ids;
+}

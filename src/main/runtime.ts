@@ -1,0 +1,130 @@
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { buildApp } from '../api/app.js';
+import { CampaignSettingsCache } from '../app/campaign-policy.js';
+import { deliverDueCallbacks, notifyFinishedCampaigns } from '../app/callbacks.js';
+import { Dispatcher } from '../app/dispatcher.js';
+import { expireOverdue } from '../app/expire-overdue.js';
+import { ingestEvents } from '../app/ingest-events.js';
+import { placeDial } from '../app/place-dial.js';
+import { removeFinishedPrompts, renderPrompt, requestPrompts } from '../app/prepare-prompts.js';
+import { processReport } from '../app/process-report.js';
+import { sendRoutingAction } from '../app/send-routing-action.js';
+import { sweepStragglers } from '../app/sweep-stragglers.js';
+import { watchdogRound } from '../app/watchdog.js';
+import type { Config } from '../config.js';
+import { LeaderLease } from '../db/leader-lease.js';
+import { applyMigrations, MIGRATE_LOCK_KEY } from '../db/migrate.js';
+import { createPrisma } from '../db/prisma.js';
+import type { Logger } from '../logger.js';
+import { createPbxDriver } from '../pbx/create-driver.js';
+import { JobQueues } from '../queues.js';
+import { EspeakEngine } from '../tts/espeak-engine.js';
+import { PromptStore } from '../tts/prompt-store.js';
+import { startWorkers } from '../workers/workers.js';
+import { startLeaderLoops } from './leader-loops.js';
+import { migrationsDir, schemaPath } from '../db/paths.js';
+
+export interface Roles {
+  api: boolean;
+  worker: boolean;
+}
+
+export interface Runtime {
+  server: Server;
+  stop(): Promise<void>;
+}
+
+/** Advisory-lock key of the leader (dispatcher, watchdog, sweeps); the migration lock is the one below it. */
+const LEADER_KEY = MIGRATE_LOCK_KEY + 1n;
+
+/**
+ * The composition root: builds every adapter from config and starts the parts a process
+ * plays. Every process that logs in to the PBX also serves the report webhook, because the
+ * PBX sends reports to whoever logged in last (or to PBX_EVENTS_URL).
+ */
+export async function startRuntime(config: Config, roles: Roles, log: Logger): Promise<Runtime> {
+  const migrated = await applyMigrations({ databaseUrl: config.database.url, migrationsDir, schemaPath, log: (event, fields) => (event === 'schema_engine.log' ? log.debug({ event, ...fields }, event) : log.info({ event, ...fields }, event)) });
+  if (migrated.applied.length) log.info({ event: 'db.migrated', applied: migrated.applied }, 'migrations applied');
+
+  const prisma = createPrisma(config.database.url, config.database.poolSize);
+  // Workers block on Redis and must wait through a restart; producers must fail fast instead
+  // (BullMQ's production guide), so a Redis outage never holds an HTTP request.
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
+  const producerRedis = new Redis(config.redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  for (const r of [redis, producerRedis]) r.on('error', (err) => log.warn({ event: 'redis.error', err: err.message }, 'redis connection error'));
+  const queues = new JobQueues(producerRedis, config.redis.prefix);
+  const store = new PromptStore(new EspeakEngine(), config.media.dir);
+  await mkdir(config.media.dir, { recursive: true });
+  const settings = new CampaignSettingsCache(config.ivr, config.engine.unreachableRetryMs);
+  const transitions = { codeSecret: config.codeSecret, settingsFor: (id: string, tx: Parameters<CampaignSettingsCache['get']>[0]) => settings.get(tx, id) };
+  const send = (id: bigint) => sendRoutingAction({ prisma, driver: driver!, log, retryLater: (rid: bigint) => queues.enqueueRoute(rid) }, id);
+  const enqueueReports = (ids: bigint[]) => queues.enqueueReports(ids);
+  const enqueueDials = (d: { callId: string; attemptNo: number }[]) => queues.enqueueDials(d);
+
+  // The webhook must listen before the driver logs in, so the PBX is told the real port.
+  let driver: ReturnType<typeof createPbxDriver> | null = null;
+  const receiver = {
+    receiveReport: (body: unknown, at: Date) => (driver?.receiveReport ? driver.receiveReport(body, at) : Promise.reject(new Error('PBX driver not started'))),
+  };
+  const app = buildApp({
+    log,
+    readiness: {
+      database: async () => (await prisma.$queryRawUnsafe('SELECT 1'), true),
+      redis: async () => (await redis.ping()) === 'PONG',
+      pbx: async () => (await driver!.health()).ok,
+    },
+    reports: { receiver, secret: config.pbx.reportSecret },
+    api: roles.api ? { ...transitions, prisma, apiKeys: config.apiKeys, sendRoutingAction: send, queues: Object.values(queues.queues) } : undefined,
+  });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(config.http.port, () => resolve(s));
+  });
+  driver = createPbxDriver(config, log, (server.address() as AddressInfo).port);
+  await driver.start(async (events) => {
+    await ingestEvents({ prisma, codeSecret: config.codeSecret, enqueueReports }, events);
+  });
+
+  const stoppers: (() => Promise<void>)[] = [];
+  if (roles.worker) {
+    const pbx = driver;
+    const workers = startWorkers(redis, config.redis.prefix, {
+      dial: ({ callId, attemptNo }) => placeDial({ ...transitions, prisma, driver: pbx, log, entryIvr: config.ivr.entry, store }, callId, attemptNo),
+      render: ({ callId }) => renderPrompt({ ...transitions, prisma, store, log }, callId),
+      report: ({ reportId }) => processReport({ ...transitions, prisma, log, sendRoutingAction: send }, BigInt(reportId)),
+      route: ({ actionId }) => send(BigInt(actionId)),
+    }, log);
+    const dispatcher = new Dispatcher({ ...transitions, prisma, settings, log, pbxMaxConcurrent: config.engine.pbxMaxConcurrent, numberDailyCap: config.engine.numberDailyCap, enqueueDials });
+    const loops = startLeaderLoops(new LeaderLease(config.database.url, LEADER_KEY), [
+      { name: 'dispatch', everyMs: config.engine.dispatchIntervalMs, run: () => dispatcher.tick() },
+      { name: 'complete', everyMs: 500, run: () => dispatcher.completeFinished() },
+      { name: 'deadlines', everyMs: 1000, run: () => expireOverdue({ ...transitions, prisma }) },
+      { name: 'callbacks', everyMs: 500, run: async () => (await notifyFinishedCampaigns(prisma)) + (await deliverDueCallbacks({ prisma, log, ...config.callbacks, timeoutMs: 10_000 })) },
+      { name: 'prompts', everyMs: 200, run: () => requestPrompts({ prisma, enqueueRenders: (ids) => queues.enqueueRenders(ids), lookahead: config.media.lookahead, graceMs: config.engine.sweepGraceMs * 6 }) },
+      { name: 'prompt-cleanup', everyMs: 1000, run: () => removeFinishedPrompts({ prisma, store, keep: config.media.keepPrompts }) },
+      { name: 'watchdog', everyMs: Math.max(100, Math.floor(config.engine.watchdogSilenceMs / 4)), run: () => watchdogRound({ ...transitions, prisma, driver: pbx, log, silenceMs: config.engine.watchdogSilenceMs }) },
+      { name: 'sweep', everyMs: Math.max(100, Math.floor(config.engine.sweepGraceMs / 2)), run: () => sweepStragglers({ prisma, enqueueReports, enqueueDials, sendRoutingAction: send, graceMs: config.engine.sweepGraceMs }) },
+    ], log);
+    stoppers.push(() => loops.stop(), async () => void (await Promise.all(workers.map((w) => w.close()))));
+  }
+
+  let stopping: Promise<void> | null = null;
+  return {
+    server,
+    stop() {
+      stopping ??= (async () => {
+        for (const stop of stoppers) await stop();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await driver?.stop();
+        await queues.close();
+        await prisma.$disconnect();
+        redis.disconnect();
+        producerRedis.disconnect();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import express, { Router } from 'express';
+import { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { REPORT_PATH } from '../pbx/yeastar/report-target.js';
+
+export interface ReportReceiver {
+  /** Resolves once the report is stored durably; the PBX resends anything not answered 200. */
+  receiveReport(body: unknown, receivedAt: Date): Promise<void>;
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/**
+ * The PBX's report webhook. The PBX cannot sign reports, so the secret path segment given
+ * at login is the credential. 200 only after the report is durable; 503 makes it resend.
+ */
+export function pbxReportRoutes(deps: { receiver: ReportReceiver; secret: string; log: Logger }): Router {
+  const r = Router();
+  const expected = digest(deps.secret);
+  r.post(`${REPORT_PATH}/:secret`, express.json({ limit: '64kb', type: () => true }), async (req, res) => {
+    if (!timingSafeEqual(digest(String(req.params.secret)), expected)) throw new AppError('forbidden', 'Unknown report path');
+    try {
+      await deps.receiver.receiveReport(req.body, new Date());
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'validation_failed') throw err;
+      deps.log.error({ event: 'report.store_failed', err: (err as Error).message }, 'report not stored; the PBX will resend it');
+      throw new AppError('not_ready', 'Report not stored, send it again', { cause: err });
+    }
+    res.status(200).json({ status: 'Success' });
+  });
+  return r;
+}

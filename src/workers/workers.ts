@@ -1,0 +1,24 @@
+import { Worker, type Processor } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import { JOBS, type JobName, type JobPayload } from '../queues.js';
+
+export type Handlers = { [N in JobName]: (payload: JobPayload<N>) => Promise<void> };
+
+// Jobs mostly wait on PostgreSQL or the PBX. Together they stay under the database pool
+// (DATABASE_POOL_SIZE, 20 by default); rendering runs espeak-ng and sox, one per core.
+const CONCURRENCY: Record<JobName, number> = { dial: 8, report: 6, render: 2, route: 3 };
+
+/** One BullMQ worker per job; each processor validates its payload and hands it to app/. */
+export function startWorkers(connection: Redis, prefix: string, handlers: Handlers, log: Logger): Worker[] {
+  return (Object.keys(JOBS) as JobName[]).map((name) => {
+    const processor: Processor = async (job) => {
+      const payload = JOBS[name].payload.parse(job.data);
+      await (handlers[name] as (p: typeof payload) => Promise<void>)(payload);
+    };
+    const worker = new Worker(name, processor, { connection, prefix, concurrency: CONCURRENCY[name] });
+    worker.on('failed', (job, err) => log.warn({ event: 'job.failed', queue: name, jobId: job?.id, err: err.message }, 'job failed'));
+    worker.on('error', (err) => log.error({ event: 'worker.error', queue: name, err: err.message }, 'worker error'));
+    return worker;
+  });
+}
