@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import express, { type Express } from 'express';
+import { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { pbxReportRoutes, type ReportReceiver } from '../webhooks/pbx-reports.routes.js';
+import { requireApiKey } from './auth.js';
+import { campaignRoutes, type CampaignRoutesDeps } from './campaigns.routes.js';
+import { newCampaignRoutes } from './dashboard/new-campaign.routes.js';
+import { pageRoutes } from './dashboard/pages.routes.js';
+import { queuesBoard } from './dashboard/queues-board.js';
+import { keyRoutes } from './dashboard/keys.routes.js';
+import { userRoutes } from './dashboard/users.routes.js';
+import { loadSession, sessionRoutes } from './dashboard/session.js';
+import { apiDocsPage } from './dashboard/api-docs.js';
+import { buildOpenApi } from './openapi.js';
+import { problemHandler } from './problem.js';
+import { suppressionRoutes } from './suppressions.routes.js';
+
+export interface AppDeps {
+  log: Logger;
+  /** Each check resolves true when its dependency is usable. */
+  readiness: Record<string, () => Promise<boolean>>;
+  reports: { receiver: ReportReceiver; secret: string };
+  /** The booking-system API; absent in a worker process. */
+  api?: CampaignRoutesDeps & { apiKeys: string[]; queues?: Queue[] };
+}
+
+/** The HTTP surface: health, the PBX's report webhook and, in API processes, /api. */
+export function buildApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('json replacer', (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  app.use((req, res, next) => {
+    const given = req.get('x-request-id');
+    res.locals.reqId = given && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    res.setHeader('x-request-id', res.locals.reqId as string);
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const checks = Object.fromEntries(
+      await Promise.all(Object.entries(deps.readiness).map(async ([name, check]) => [name, await check().catch(() => false)] as const)),
+    );
+    const ready = Object.values(checks).every(Boolean);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+  });
+
+  app.use(pbxReportRoutes({ ...deps.reports, log: deps.log }));
+  const openapi = buildOpenApi();
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  app.get('/docs', (_req, res) => {
+    res.type('html').send(apiDocsPage(openapi));
+  });
+  if (deps.api) {
+    app.use('/api', requireApiKey(deps.api.prisma, deps.api.apiKeys), campaignRoutes(deps.api), suppressionRoutes(deps.api.prisma));
+    app.use(loadSession(deps.api.prisma), sessionRoutes(deps.api.prisma), newCampaignRoutes(deps.api.prisma, deps.api.codeSecret), userRoutes(deps.api.prisma), keyRoutes(deps.api.prisma), pageRoutes(deps.api.prisma));
+    if (deps.api.queues) app.use(queuesBoard(deps.api.queues));
+  }
+  app.use((_req, _res, next) => next(new AppError('not_found', 'No such route')));
+  app.use(problemHandler(deps.log));
+  return app;
+}
