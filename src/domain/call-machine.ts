@@ -23,6 +23,8 @@ export interface AttemptState {
   /** '#' keys reported, and code entries taken, in this attempt: each entry ends with a '#'. */
   hashes?: number;
   entries?: number;
+  /** Keys other than '#' reported since the last '#': the digits of the entry being keyed. */
+  keysSinceHash?: number;
 }
 
 export interface CallState {
@@ -243,23 +245,38 @@ function onKey(s: CallState, key: string, ctx: MachineContext): Transition {
     if (key !== ctx.policy.confirmKey) return ignore(s, 'a key other than the confirm key in the entry IVR');
     return ok({ ...s, status: 'confirmed', attempt: { ...attempt, confirmed: true } });
   }
-  return ok({ ...s, attempt: { ...attempt, keysSeen: attempt.keysSeen + 1, keysSinceEntry: attempt.keysSinceEntry + 1, hashes: (attempt.hashes ?? 0) + (key === '#' ? 1 : 0) } });
+  const hash = key === '#';
+  return ok({
+    ...s,
+    attempt: {
+      ...attempt,
+      keysSeen: attempt.keysSeen + 1,
+      keysSinceEntry: attempt.keysSinceEntry + 1,
+      hashes: (attempt.hashes ?? 0) + (hash ? 1 : 0),
+      keysSinceHash: hash ? 0 : (attempt.keysSinceHash ?? 0) + 1,
+    },
+  });
 }
 
 /**
  * A resent code report is the same text as the same code keyed again. Where the PBX reports
- * keys, every real entry ends with its own '#': an entry without a '#' of its own is a
- * resend. Without key reports, an entry with no key pressed since the last one is.
+ * keys, every real entry ends with its own '#', but the '#' and the code report are sent
+ * together and may arrive in either order. A '#' not yet matched by an entry means a new
+ * one; an entry taken ahead of its '#' makes any code report before that '#' a resend; with
+ * every '#' matched, the report is new only if its digits were all keyed since the last '#'.
+ * Without '#' reports, an entry with no key pressed since the last one is a resend.
  */
-function isRepeatedEntry(s: CallState, attempt: AttemptState): boolean {
+function isRepeatedEntry(s: CallState, attempt: AttemptState, digits: string): boolean {
   const hashes = attempt.hashes ?? 0;
-  if (hashes > 0) return (attempt.entries ?? 0) >= hashes;
-  return s.codeAttempts > 0 && attempt.keysSeen > 0 && attempt.keysSinceEntry === 0;
+  const entries = attempt.entries ?? 0;
+  if (hashes === 0) return entries > 0 && attempt.keysSeen > 0 && attempt.keysSinceEntry === 0;
+  if (hashes !== entries) return hashes < entries;
+  return digits.length === 0 || attempt.keysSinceHash !== digits.length;
 }
 
 function onCode(s: CallState, digits: string, ctx: MachineContext): Transition {
   const attempt = s.attempt!;
-  if (isRepeatedEntry(s, attempt)) return ignore(s, 'repeated code report');
+  if (isRepeatedEntry(s, attempt, digits)) return ignore(s, 'repeated code report');
   const taken: AttemptState = { ...attempt, keysSinceEntry: 0, entries: (attempt.entries ?? 0) + 1 };
   if (s.status === 'routed') return resendDecision(s, taken, ctx);
   const entry = s.codeAttempts + 1;

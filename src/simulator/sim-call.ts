@@ -36,6 +36,8 @@ export class SimCall {
   private readonly startedAt = Date.now();
   private abort = new AbortController();
   readonly transfers: string[] = [];
+  /** Code strings the dialplan reported: each one is an entry codecall must route once. */
+  codesReported = 0;
 
   constructor(
     readonly callId: string,
@@ -119,6 +121,7 @@ export class SimCall {
     // The dialplan's UserEvent runs on the IVR channel, whose id is the call id.
     await this.key('#', this.callId);
     await this.emit('DTMF', this.member(this.callId), { infos: digits });
+    this.codesReported += 1;
     await this.wait(t.holdTimeout);
     // Nobody moved the call during the hold music: the dialplan starts the code prompt again
     // (seed: Goto back to the code IVR), and the caller keys once more before giving up.

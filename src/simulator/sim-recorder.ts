@@ -13,6 +13,7 @@ export interface EndedCall {
   phone: string;
   persona: string;
   transfers: string[];
+  codesReported: number;
 }
 
 /** What the simulated PBX was asked and did, for tests and the demo to check. */
@@ -44,7 +45,7 @@ export class SimRecorder {
   }
 
   callEnded(call: SimCall): void {
-    this.ended.push({ callId: call.callId, phone: call.phone, persona: call.persona, transfers: [...call.transfers] });
+    this.ended.push({ callId: call.callId, phone: call.phone, persona: call.persona, transfers: [...call.transfers], codesReported: call.codesReported });
   }
 
   snapshot() {

@@ -137,8 +137,14 @@ describe('the PBX quirks a real PBX sends', () => {
       expect(outcomeOf(calls, right)).toBe('verified');
       expect(outcomeOf(calls, wrongThenRight)).toBe('verified');
       expect(outcomeOf(calls, busy)).toBe('busy');
-      expect(e.sim.recorder.transfers.filter((t) => t.phone === wrongThenRight).map((t) => t.number)).toEqual(['6503', '6502']);
-      expect(e.sim.recorder.transfers.filter((t) => t.phone === right)).toHaveLength(1);
+      // Every code report is sent twice; still at most one transfer per code the caller keyed (a
+      // slow decision makes the caller key it again after the hold music, and that one is answered).
+      const routed = (n: string) => e.sim.recorder.transfers.filter((t) => t.phone === n).map((t) => t.number);
+      const keyed = (n: string) => e.sim.recorder.ended.filter((c) => c.phone === n).reduce((sum, c) => sum + c.codesReported, 0);
+      expect(routed(wrongThenRight).slice(0, 2)).toEqual(['6503', '6502']);
+      expect(routed(wrongThenRight).length).toBeLessThanOrEqual(keyed(wrongThenRight));
+      expect(routed(right)[0]).toBe('6502');
+      expect(routed(right).length).toBeLessThanOrEqual(keyed(right));
     } finally {
       e.sim.faults = { ...e.sim.faults, duplicateReports: 0, reportBeforeDialAnswer: 0 };
     }

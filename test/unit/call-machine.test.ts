@@ -17,6 +17,7 @@ import {
   routingOf,
   seq,
 } from './call-machine-fixtures.js';
+import type { Command, MachineInput } from '../../src/domain/call-machine.js';
 
 describe('outcome values', () => {
   it('are exactly the API contract values', () => {
@@ -612,5 +613,40 @@ describe('a code report resent late', () => {
     const { state, commands } = playFromStart(inputs, ctxAt(0, p));
     expect(state).toMatchObject({ outcome: 'verified', codeAttempts: 2 });
     expect(commands.filter((c) => c.type === 'transfer').map((c) => (c.type === 'transfer' ? c.target : ''))).toEqual(['6503', '6502']);
+  });
+});
+
+describe("a code report that overtakes its '#'", () => {
+  /** One entry whose code report reached codecall before its '#' report, resent once before and maybe once after the '#'. */
+  const overtaking = (digits: string, firstSeq: number, resentAfterHash = false): MachineInput[] => [
+    ...[...digits].map((d, i) => inp.pbx(ev.key(d, firstSeq + i))),
+    inp.pbx(ev.code(digits)),
+    inp.pbx(ev.code(digits)),
+    inp.pbx(ev.key('#', firstSeq + digits.length)),
+    ...(resentAfterHash ? [inp.pbx(ev.code(digits))] : []),
+  ];
+  const targets = (commands: Command[]) => routingOf(commands).map((c) => (c.type === 'transfer' ? c.target : 'hangup'));
+
+  it('is taken as the entry at once, after an entry in order', () => {
+    const p = policy({ maxCodeAttempts: 3 });
+    const { state, commands } = playFromStart([...seq.confirmed(), ...seq.entry(WRONG, 2), ...overtaking(RIGHT, 7)], ctxAt(0, p));
+    expect(state).toMatchObject({ outcome: 'verified', codeAttempts: 2 });
+    expect(targets(commands)).toEqual(['6503', '6502']);
+  });
+
+  it('routes each entry once however its copies fall around the #', () => {
+    const p = policy({ maxCodeAttempts: 4 });
+    const inputs = [...seq.confirmed(), ...overtaking(WRONG, 2, true), ...seq.entry(WRONG, 7), inp.pbx(ev.code(WRONG)), ...overtaking(WRONG, 12, true), ...overtaking(RIGHT, 17, true)];
+    const { state, commands } = playFromStart(inputs, ctxAt(0, p));
+    expect(state).toMatchObject({ outcome: 'verified', codeAttempts: 4 });
+    expect(targets(commands)).toEqual(['6503', '6503', '6503', '6502']);
+  });
+
+  it('sends the decision again for the code keyed again after the hold music, not for its copies', () => {
+    const routed = playFromStart([...seq.confirmed(), ...seq.entry(WRONG, 2), ...overtaking(RIGHT, 7)]);
+    expect(routed.state.status).toBe('routed');
+    const again = play(routed.state, overtaking(RIGHT, 12, true));
+    expect(again.state).toMatchObject({ outcome: 'verified', codeAttempts: 2 });
+    expect(targets(again.commands)).toEqual(['6502']);
   });
 });
