@@ -68,6 +68,14 @@ const serviceEnv = z.object({
   SWEEP_GRACE_MS: ms.default(5_000),
   /** Wait before dialling again when the PBX could not be reached at all. */
   UNREACHABLE_RETRY_MS: ms.default(10_000),
+
+  /** Bearer token Prometheus must send to /metrics; unset leaves /metrics open (keep it off the internet). */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Calls finished longer ago than this lose their phone number, prompt files and PBX reports. */
+  RETENTION_DAYS: z.coerce.number().positive().default(90),
+  RETENTION_INTERVAL_MS: ms.default(3600_000),
+  /** On SIGTERM, how long requests under way may take before their connections are cut. */
+  SHUTDOWN_GRACE_MS: ms.default(10_000),
 });
 
 const DEV_DEFAULTS: Record<string, string> = {
@@ -89,7 +97,7 @@ export type Config = ReturnType<typeof loadConfig>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const problems: string[] = [];
-  const withSecrets = withFileSecrets(env, ['PBX_PASSWORD', 'CODE_HMAC_SECRET', 'PBX_REPORT_SECRET', 'CALLBACK_SECRET'], problems);
+  const withSecrets = withFileSecrets(env, ['PBX_PASSWORD', 'CODE_HMAC_SECRET', 'PBX_REPORT_SECRET', 'CALLBACK_SECRET', 'METRICS_TOKEN'], problems);
   const c = parseEnv(serviceEnv, withSecrets, problems.concat(productionProblems(withSecrets)));
   const ca = c.PBX_CA_FILE ? readConfigFile('PBX_CA_FILE', c.PBX_CA_FILE) : undefined;
   return {
@@ -124,6 +132,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     apiKeys: c.API_KEYS,
     codeSecret: c.CODE_HMAC_SECRET,
     media: { dir: c.MEDIA_DIR, keepPrompts: c.KEEP_PROMPTS, lookahead: c.PROMPT_LOOKAHEAD },
+    metricsToken: c.METRICS_TOKEN ?? null,
+    retention: { days: c.RETENTION_DAYS, intervalMs: c.RETENTION_INTERVAL_MS },
+    shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
   };
 }
 

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
+import type { Registry } from 'prom-client';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { metrics } from '../metrics.js';
 import { pbxReportRoutes, type ReportReceiver } from '../webhooks/pbx-reports.routes.js';
-import { requireApiKey } from './auth.js';
+import { requireApiKey, requireToken } from './auth.js';
 import { campaignRoutes, type CampaignRoutesDeps } from './campaigns.routes.js';
 import { newCampaignRoutes } from './dashboard/new-campaign.routes.js';
 import { pageRoutes } from './dashboard/pages.routes.js';
@@ -22,9 +24,13 @@ export interface AppDeps {
   /** Each check resolves true when its dependency is usable. */
   readiness: Record<string, () => Promise<boolean>>;
   reports: { receiver: ReportReceiver; secret: string };
+  /** Prometheus metrics; with a token, /metrics asks for it as a bearer token. */
+  metrics: { registry: Registry; token: string | null };
   /** The booking-system API; absent in a worker process. */
   api?: CampaignRoutesDeps & { apiKeys: string[]; queues?: Queue[] };
 }
+
+const QUIET_ROUTES = /^(\/healthz|\/readyz|\/metrics|\/pbx\/.*)$/;
 
 /** The HTTP surface: health, the PBX's report webhook and, in API processes, /api. */
 export function buildApp(deps: AppDeps): Express {
@@ -35,6 +41,18 @@ export function buildApp(deps: AppDeps): Express {
     const given = req.get('x-request-id');
     res.locals.reqId = given && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     res.setHeader('x-request-id', res.locals.reqId as string);
+    const log = deps.log.child({ reqId: res.locals.reqId });
+    res.locals.log = log;
+    const end = metrics.http.startTimer({ method: req.method });
+    res.on('finish', () => {
+      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const seconds = end({ route, status: String(res.statusCode) });
+      // The PBX's reports and the probes come by the thousand; the rest is worth a line each.
+      const level = QUIET_ROUTES.test(route) && res.statusCode < 400 ? 'debug' : 'info';
+      const { secret: _secret, ...params } = req.params ?? {};
+      const ids = Object.keys(params).length ? { params } : {};
+      log[level]({ event: 'http.request', method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000), ...ids }, `${req.method} ${route} ${res.statusCode}`);
+    });
     next();
   });
 
@@ -47,6 +65,10 @@ export function buildApp(deps: AppDeps): Express {
     );
     const ready = Object.values(checks).every(Boolean);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+  });
+
+  app.get('/metrics', requireToken(deps.metrics.token, 'the metrics token'), async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
   app.use(pbxReportRoutes({ ...deps.reports, log: deps.log }));

@@ -3,6 +3,8 @@ import { nextOpening } from '../domain/calling-window.js';
 import { codeMatches } from '../domain/codes.js';
 import type { CallStatus, Outcome, WaitReason } from '../domain/outcomes.js';
 import type { PrismaClient, Tx } from '../db/prisma.js';
+import type { Logger } from '../logger.js';
+import { metrics } from '../metrics.js';
 import { queueCallback } from './callbacks.js';
 import { addTimeline } from './timeline.js';
 import type { CampaignSettings } from './campaign-policy.js';
@@ -21,6 +23,7 @@ export interface LockedCall {
 }
 
 export interface TransitionDeps {
+  log: Logger;
   codeSecret: string;
   settingsFor: (campaignId: string, tx: Tx) => Promise<CampaignSettings>;
 }
@@ -108,6 +111,7 @@ export async function applyInput(deps: TransitionDeps, tx: Tx, call: LockedCall,
     after.waitReason,
   );
   await recordAttempt(tx, call, before, after, input, now);
+  countTransition(before, after);
   const detail = {
     ...entry.detail,
     status: after.status,
@@ -121,6 +125,7 @@ export async function applyInput(deps: TransitionDeps, tx: Tx, call: LockedCall,
   const actionIds: bigint[] = [];
   for (const cmd of transition.commands) {
     if (cmd.type === 'finished') {
+      deps.log.info({ event: 'call.finished', callId: call.id, campaignId: call.campaignId, phone: call.phone, outcome: cmd.outcome, dialAttempts: after.dialAttempts }, 'call finished');
       await addTimeline(tx, call.id, attemptNo, now, 'outcome', { outcome: cmd.outcome });
       const { callbackUrl } = await deps.settingsFor(call.campaignId, tx);
       if (callbackUrl) {
@@ -146,6 +151,12 @@ export async function applyInput(deps: TransitionDeps, tx: Tx, call: LockedCall,
   }
   call.state = after;
   return { transition, actionIds };
+}
+
+/** Counted as the transaction runs: one that fails and is retried may count twice. */
+function countTransition(before: CallState, after: CallState): void {
+  if (after.attempt?.answered && !before.attempt?.answered) metrics.answered.inc();
+  if (after.codeAttempts > before.codeAttempts) metrics.codeEntries.inc({ result: after.outcome === 'verified' && before.outcome !== 'verified' ? 'right' : 'wrong' });
 }
 
 /**

@@ -4,6 +4,7 @@ import { NotFoundError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { countCalls } from './campaign-queries.js';
 import { addTimeline } from './timeline.js';
+import { metrics } from '../metrics.js';
 
 /**
  * Outcome callbacks to the booking system: one row per event, signed Stripe-style
@@ -86,6 +87,7 @@ async function deliverOne(deps: CallbackDeps, d: { id: string; call_id: string |
     );
     if (d.call_id) await addTimeline(tx, d.call_id, null, new Date(), `callback.${state}`, { delivery: d.id, attempt: attempts, status, ...(error ? { error } : {}) });
   });
+  metrics.callbackDeliveries.inc({ result: state === 'pending' ? 'failed' : state });
   if (state === 'dead') deps.log.warn({ event: 'callback.dead', delivery: d.id, err: error }, 'callback given up');
 }
 

@@ -1,5 +1,6 @@
 import type { PbxEvent } from '../domain/call-events.js';
 import type { PrismaClient } from '../db/prisma.js';
+import { metrics } from '../metrics.js';
 import { sealEvent } from './event-seal.js';
 
 export interface IngestDeps {
@@ -22,7 +23,7 @@ export async function ingestEvents(deps: IngestDeps, events: PbxEvent[]): Promis
      FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[])
        AS u(dedup_key, received_at, action, pbx_call_id, leg_id, phone, event)
      ON CONFLICT (dedup_key) DO NOTHING
-     RETURNING id, pbx_call_id`,
+     RETURNING id, pbx_call_id, action`,
     events.map((e) => e.dedupKey),
     events.map((e) => e.receivedAt),
     events.map((e) => (e.type === 'other' ? `other:${e.action}` : e.type)),
@@ -31,9 +32,26 @@ export async function ingestEvents(deps: IngestDeps, events: PbxEvent[]): Promis
     events.map((e) => ('phone' in e ? e.phone : null)),
     events.map((e) => JSON.stringify(sealEvent(deps.codeSecret, e))),
   );
-  const ids = (rows as { id: bigint; pbx_call_id: string | null }[]).filter((r) => r.pbx_call_id !== null).map((r) => r.id);
+  const stored = rows as { id: bigint; pbx_call_id: string | null; action: string }[];
+  countReports(events, stored);
+  const ids = stored.filter((r) => r.pbx_call_id !== null).map((r) => r.id);
   // Not awaited: the report is safe in PostgreSQL, and a queue that is down (Redis restart)
   // must not hold the PBX's request; the sweeper hands out what was not enqueued.
   if (ids.length) void deps.enqueueReports(ids).catch(() => undefined);
   return ids;
+}
+
+function countReports(events: PbxEvent[], stored: { action: string }[]): void {
+  const sent = new Map<string, number>();
+  for (const e of events) sent.set(e.type, (sent.get(e.type) ?? 0) + 1);
+  const kept = new Map<string, number>();
+  for (const r of stored) {
+    const type = r.action.startsWith('other:') ? 'other' : r.action;
+    kept.set(type, (kept.get(type) ?? 0) + 1);
+  }
+  for (const [type, n] of sent) {
+    const k = kept.get(type) ?? 0;
+    if (k) metrics.reports.inc({ type, result: 'new' }, k);
+    if (n > k) metrics.reports.inc({ type, result: 'duplicate' }, n - k);
+  }
 }

@@ -2,6 +2,7 @@ import type { FailureClass } from '../domain/call-events.js';
 import type { MachineInput } from '../domain/call-machine.js';
 import type { PrismaClient } from '../db/prisma.js';
 import type { Logger } from '../logger.js';
+import { metrics } from '../metrics.js';
 import type { PbxDriver } from '../pbx/driver.js';
 import { PbxOutcomeUnknownError, PbxRejectedError, wasNotSent } from '../pbx/pbx-errors.js';
 import type { PromptStore } from '../tts/prompt-store.js';
@@ -41,6 +42,7 @@ export async function placeDial(deps: PlaceDialDeps, callId: string, attemptNo: 
   // since the call was claimed.
   const withdraw = attempt.suppressed ? 'suppressed' : attempt.late ? 'past its deadline' : attempt.campaign_status !== 'running' ? `campaign ${attempt.campaign_status}` : null;
   if (withdraw) {
+    metrics.dials.inc({ result: 'withheld' });
     await apply(deps, callId, { type: 'dial-refused', failure: 'other', permanent: false, reached: false, reason: withdraw }, { kind: 'dial.withheld', detail: { reason: withdraw } });
     const end: MachineInput | null = attempt.suppressed ? { type: 'suppress' } : attempt.late ? { type: 'expire' } : attempt.campaign_status === 'cancelled' ? { type: 'cancel' } : null;
     if (end) await apply(deps, callId, end, { kind: `dial.${end.type}` });
@@ -54,6 +56,7 @@ export async function placeDial(deps: PlaceDialDeps, callId: string, attemptNo: 
       await deps.prisma.$executeRawUnsafe(`UPDATE call SET prompt_placed = true WHERE id = $1::uuid`, callId);
     } catch (err) {
       // Nobody was called; the call fails rather than being dialled without its prompt.
+      metrics.dials.inc({ result: 'withheld' });
       await apply(deps, callId, { type: 'dial-refused', failure: 'other', permanent: false, reached: false, reason: 'prompt not available' }, { kind: 'dial.withheld', detail: { reason: 'prompt not available' } });
       await failPreparation(deps, callId, (err as Error).message);
       return;
@@ -65,6 +68,7 @@ export async function placeDial(deps: PlaceDialDeps, callId: string, attemptNo: 
     const { pbxCallId } = await deps.driver.dial({ ivr: deps.entryIvr, phone: attempt.phone });
     input = { type: 'dial-accepted', pbxCallId };
     entry = { kind: 'dial.accepted', detail: { pbxCallId } };
+    deps.log.info({ event: 'dial.placed', callId, attempt: attemptNo, phone: attempt.phone, pbxCallId }, 'dial placed');
   } catch (err) {
     const reason = (err as Error).message;
     if (wasNotSent(err)) {
@@ -79,6 +83,7 @@ export async function placeDial(deps: PlaceDialDeps, callId: string, attemptNo: 
     entry = { kind: `dial.${input.type === 'dial-unknown' ? 'unknown' : 'refused'}`, detail: { reason } };
     deps.log.warn({ event: entry.kind, callId, attempt: attemptNo, err: reason }, 'dial did not go through');
   }
+  metrics.dials.inc({ result: input.type === 'dial-accepted' ? 'accepted' : input.type === 'dial-unknown' ? 'unknown' : input.reached ? 'refused' : 'unreachable' });
   const applied = await transitionCall(deps, callId, input, entry, attemptNo);
   if (input.type === 'dial-accepted' && (!applied || applied.transition.ignored)) {
     // The attempt was settled while its dial was out (the watchdog, a late answer): nobody

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import { buildApp } from '../api/app.js';
 import { CampaignSettingsCache } from '../app/campaign-policy.js';
 import { deliverDueCallbacks, notifyFinishedCampaigns } from '../app/callbacks.js';
@@ -12,6 +13,8 @@ import { placeDial } from '../app/place-dial.js';
 import { removeFinishedPrompts, renderPrompt, requestPrompts } from '../app/prepare-prompts.js';
 import { processReport } from '../app/process-report.js';
 import { sendRoutingAction } from '../app/send-routing-action.js';
+import { applyRetention } from '../app/retention.js';
+import { stateMetrics } from '../app/state-metrics.js';
 import { sweepStragglers } from '../app/sweep-stragglers.js';
 import { watchdogRound } from '../app/watchdog.js';
 import type { Config } from '../config.js';
@@ -19,6 +22,7 @@ import { LeaderLease } from '../db/leader-lease.js';
 import { applyMigrations, MIGRATE_LOCK_KEY } from '../db/migrate.js';
 import { createPrisma } from '../db/prisma.js';
 import type { Logger } from '../logger.js';
+import { processMetrics } from '../metrics.js';
 import { createPbxDriver } from '../pbx/create-driver.js';
 import { JobQueues } from '../queues.js';
 import { EspeakEngine } from '../tts/espeak-engine.js';
@@ -59,7 +63,7 @@ export async function startRuntime(config: Config, roles: Roles, log: Logger): P
   const store = new PromptStore(new EspeakEngine(), config.media.dir);
   await mkdir(config.media.dir, { recursive: true });
   const settings = new CampaignSettingsCache(config.ivr, config.engine.unreachableRetryMs);
-  const transitions = { codeSecret: config.codeSecret, settingsFor: (id: string, tx: Parameters<CampaignSettingsCache['get']>[0]) => settings.get(tx, id) };
+  const transitions = { log, codeSecret: config.codeSecret, settingsFor: (id: string, tx: Parameters<CampaignSettingsCache['get']>[0]) => settings.get(tx, id) };
   const send = (id: bigint) => sendRoutingAction({ prisma, driver: driver!, log, retryLater: (rid: bigint) => queues.enqueueRoute(rid) }, id);
   const enqueueReports = (ids: bigint[]) => queues.enqueueReports(ids);
   const enqueueDials = (d: { callId: string; attemptNo: number }[]) => queues.enqueueDials(d);
@@ -77,6 +81,7 @@ export async function startRuntime(config: Config, roles: Roles, log: Logger): P
       pbx: async () => (await driver!.health()).ok,
     },
     reports: { receiver, secret: config.pbx.reportSecret },
+    metrics: { registry: Registry.merge([processMetrics, stateMetrics({ prisma, queues: Object.values(queues.queues) })]), token: config.metricsToken },
     api: roles.api ? { ...transitions, prisma, apiKeys: config.apiKeys, sendRoutingAction: send, queues: Object.values(queues.queues) } : undefined,
   });
   const server = await new Promise<Server>((resolve) => {
@@ -105,6 +110,7 @@ export async function startRuntime(config: Config, roles: Roles, log: Logger): P
       { name: 'prompts', everyMs: 200, run: () => requestPrompts({ prisma, enqueueRenders: (ids) => queues.enqueueRenders(ids), lookahead: config.media.lookahead, graceMs: config.engine.sweepGraceMs * 6 }) },
       { name: 'prompt-cleanup', everyMs: 1000, run: () => removeFinishedPrompts({ prisma, store, keep: config.media.keepPrompts }) },
       { name: 'watchdog', everyMs: Math.max(100, Math.floor(config.engine.watchdogSilenceMs / 4)), run: () => watchdogRound({ ...transitions, prisma, driver: pbx, log, silenceMs: config.engine.watchdogSilenceMs }) },
+      { name: 'retention', everyMs: config.retention.intervalMs, run: () => applyRetention({ prisma, store, log, days: config.retention.days }) },
       { name: 'sweep', everyMs: Math.max(100, Math.floor(config.engine.sweepGraceMs / 2)), run: () => sweepStragglers({ prisma, enqueueReports, enqueueDials, sendRoutingAction: send, graceMs: config.engine.sweepGraceMs }) },
     ], log);
     stoppers.push(() => loops.stop(), async () => void (await Promise.all(workers.map((w) => w.close()))));
@@ -115,8 +121,12 @@ export async function startRuntime(config: Config, roles: Roles, log: Logger): P
     server,
     stop() {
       stopping ??= (async () => {
+        // New connections are refused at once; requests under way, and jobs, may finish.
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
         for (const stop of stoppers) await stop();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        // Open streams (the dashboard's live updates) would hold the server open for ever.
+        await Promise.race([serverClosed, new Promise((r) => setTimeout(r, config.shutdownGraceMs).unref())]);
         server.closeAllConnections();
         await driver?.stop();
         await queues.close();

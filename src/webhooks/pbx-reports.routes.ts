@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { Router } from 'express';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { metrics } from '../metrics.js';
 import { REPORT_PATH } from '../pbx/yeastar/report-target.js';
 
 export interface ReportReceiver {
@@ -19,14 +20,23 @@ export function pbxReportRoutes(deps: { receiver: ReportReceiver; secret: string
   const r = Router();
   const expected = digest(deps.secret);
   r.post(`${REPORT_PATH}/:secret`, express.json({ limit: '64kb', type: () => true }), async (req, res) => {
-    if (!timingSafeEqual(digest(String(req.params.secret)), expected)) throw new AppError('forbidden', 'Unknown report path');
+    const end = metrics.reportIngest.startTimer();
+    if (!timingSafeEqual(digest(String(req.params.secret)), expected)) {
+      metrics.reportsRejected.inc({ reason: 'bad_path' });
+      throw new AppError('forbidden', 'Unknown report path');
+    }
     try {
       await deps.receiver.receiveReport(req.body, new Date());
     } catch (err) {
-      if (err instanceof AppError && err.code === 'validation_failed') throw err;
+      if (err instanceof AppError && err.code === 'validation_failed') {
+        metrics.reportsRejected.inc({ reason: 'invalid' });
+        throw err;
+      }
+      metrics.reportsRejected.inc({ reason: 'not_stored' });
       deps.log.error({ event: 'report.store_failed', err: (err as Error).message }, 'report not stored; the PBX will resend it');
       throw new AppError('not_ready', 'Report not stored, send it again', { cause: err });
     }
+    end();
     res.status(200).json({ status: 'Success' });
   });
   return r;

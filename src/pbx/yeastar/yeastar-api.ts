@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../../logger.js';
-import { PbxAuthError, PbxOutcomeUnknownError, PbxRejectedError, PbxUnavailableError } from '../pbx-errors.js';
+import { metrics } from '../../metrics.js';
+import { PbxAuthError, PbxOutcomeUnknownError, PbxRejectedError, PbxUnavailableError, wasNotSent } from '../pbx-errors.js';
 import { describeErrno, TOKEN_ERRNOS } from './errnos.js';
 import { postJson, type TransportOptions } from './transport.js';
 
@@ -151,8 +152,20 @@ export class YeastarApi {
   private async send(endpoint: string, body: Record<string, string>, token?: string): Promise<Answer> {
     const url = new URL(API_PREFIX + endpoint, this.opts.baseUrl);
     if (token) url.searchParams.set('token', token);
-    const answer = await postJson(url, body, this.opts.transport);
-    if (typeof answer !== 'object' || answer === null) throw new PbxOutcomeUnknownError(`PBX answered ${endpoint} with something that is not an object`);
+    const end = metrics.pbxRequests.startTimer({ endpoint });
+    let answer: unknown;
+    try {
+      answer = await postJson(url, body, this.opts.transport);
+      if (typeof answer !== 'object' || answer === null) throw new PbxOutcomeUnknownError(`PBX answered ${endpoint} with something that is not an object`);
+    } catch (err) {
+      const result = wasNotSent(err) ? 'unreachable' : 'unknown';
+      end({ result });
+      metrics.pbxErrors.inc({ endpoint, errno: result });
+      throw err;
+    }
+    const ok = isSuccess(answer as Answer);
+    end({ result: ok ? 'ok' : 'rejected' });
+    if (!ok) metrics.pbxErrors.inc({ endpoint, errno: errnoOf(answer as Answer) });
     return answer as Answer;
   }
 
