@@ -13,6 +13,17 @@ export interface LoopSpec {
  */
 export function startLeaderLoops(lease: LeaderLease, loops: LoopSpec[], log: Logger): { stop(): Promise<void> } {
   let stopped = false;
+  const stopping = new AbortController();
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        stopping.signal.removeEventListener('abort', wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      stopping.signal.addEventListener('abort', wake);
+    });
   const running: Promise<void>[] = [];
   for (const loop of loops) {
     running.push(
@@ -23,7 +34,7 @@ export function startLeaderLoops(lease: LeaderLease, loops: LoopSpec[], log: Log
           } catch (err) {
             log.error({ event: 'loop.failed', loop: loop.name, err: (err as Error).message }, 'background loop failed');
           }
-          await new Promise((r) => setTimeout(r, loop.everyMs));
+          await pause(loop.everyMs);
         }
       })(),
     );
@@ -31,6 +42,7 @@ export function startLeaderLoops(lease: LeaderLease, loops: LoopSpec[], log: Log
   return {
     async stop() {
       stopped = true;
+      stopping.abort();
       await Promise.all(running);
       await lease.release();
     },

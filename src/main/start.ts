@@ -36,7 +36,11 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (shuttingDown) return;
     shuttingDown = true;
     log.info({ event: 'shutdown.start', signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 20_000);
+    // Jobs under way get the grace period too; past twice that, something is stuck.
+    const force = setTimeout(() => {
+      log.error({ event: 'shutdown.timeout' }, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, 2 * config.shutdownGraceMs);
     force.unref();
     runtime.stop().then(
       () => process.exit(0),

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../errors.js';
 import type { TtsEngine } from './tts-engine.js';
@@ -30,7 +30,12 @@ export class PromptStore {
   async ensureRendered(text: string, voice: VoiceName): Promise<{ key: string; path: string }> {
     const key = this.keyOf(text, voice);
     const path = join(this.cacheDir, `${key}.wav`);
-    if (await exists(path)) return { key, path };
+    if (await exists(path)) {
+      // Touched on every use, so pruning by age (retention) never takes a rendering in use.
+      const now = new Date();
+      await utimes(path, now, now).catch(() => undefined);
+      return { key, path };
+    }
     let pending = this.inFlight.get(key);
     if (!pending) {
       pending = this.renderTo(text, voice, path).finally(() => this.inFlight.delete(key));
@@ -49,10 +54,30 @@ export class PromptStore {
     return target;
   }
 
-  async remove(phone: string): Promise<void> {
-    await unlink(this.pathFor(phone)).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-    });
+  /** Removes `<phone>.wav`; false when there was none. */
+  async remove(phone: string): Promise<boolean> {
+    return unlink(this.pathFor(phone)).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+        return false;
+      },
+    );
+  }
+
+  /** Removes cached renderings not used since `before`; returns how many. */
+  async pruneCache(before: Date): Promise<number> {
+    const names = await readdir(this.cacheDir).catch(() => [] as string[]);
+    let removed = 0;
+    for (const name of names.filter((n) => n.endsWith('.wav'))) {
+      const path = join(this.cacheDir, name);
+      const info = await stat(path).catch(() => null);
+      if (info && info.mtime < before) {
+        await unlink(path).catch(() => undefined);
+        removed += 1;
+      }
+    }
+    return removed;
   }
 
   pathFor(phone: string): string {
