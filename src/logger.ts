@@ -28,13 +28,40 @@ export function maskPhone(phone: string): string {
   return `${digits.slice(0, keepHead)}${'*'.repeat(digits.length - keepHead - 4)}${digits.slice(-4)}`;
 }
 
+/** Digit runs long enough to be a phone number, not part of an id, a dotted PBX call id or a decimal. */
+const PHONE_LIKE = /(?<![\w.])\+?\d{7,15}(?![\w.])/g;
+
+/**
+ * Every line passes through here: `phone` fields, and anything phone-like in other strings
+ * (error messages quoting a number), come out masked. Codes are removed by `redact`.
+ */
+function maskFields(value: unknown, key = '', depth = 0): unknown {
+  if (typeof value === 'string') return key === 'phone' ? maskPhone(value) : value.replace(PHONE_LIKE, maskPhone);
+  if (depth > 4 || value === null || typeof value !== 'object' || value instanceof Date) return value;
+  if (value instanceof Error) {
+    const masked = new Error(value.message.replace(PHONE_LIKE, maskPhone));
+    masked.name = value.name;
+    masked.stack = value.stack?.replace(PHONE_LIKE, maskPhone);
+    return masked;
+  }
+  if (Array.isArray(value)) return value.map((v) => maskFields(v, key, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskFields(v, k, depth + 1)]));
+}
+
 export function createLogger(opts: { level?: string; destination?: NodeJS.WritableStream; base?: Record<string, unknown> } = {}): Logger {
   const options: LoggerOptions = {
     level: opts.level ?? 'info',
     base: opts.base ?? { service: 'codecall' },
     redact: { paths: REDACT, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
+    formatters: { level: (label) => ({ level: label }), log: (fields) => maskFields(fields) as Record<string, unknown> },
+    hooks: {
+      logMethod(args, method) {
+        const i = args.findIndex((a) => typeof a === 'string');
+        if (i >= 0) args[i] = (args[i] as string).replace(PHONE_LIKE, maskPhone);
+        return method.apply(this, args);
+      },
+    },
   };
   return opts.destination ? pino(options, opts.destination as pino.DestinationStream) : pino(options);
 }

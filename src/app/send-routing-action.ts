@@ -34,6 +34,7 @@ export async function sendRoutingAction(deps: RoutingDeps, id: bigint): Promise<
     if (a.kind === 'transfer') await deps.driver.transfer(ref, a.target!);
     else await deps.driver.hangup(ref);
     state = 'sent';
+    deps.log.info({ event: 'route.sent', callId: a.call_id, attempt: a.attempt_no, kind: a.kind, target: a.target }, `${a.kind} sent`);
   } catch (err) {
     error = (err as Error).message;
     // Worth another try while the caller may still be holding; after that the IVR has moved on.

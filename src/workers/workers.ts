@@ -17,7 +17,7 @@ export function startWorkers(connection: Redis, prefix: string, handlers: Handle
       await (handlers[name] as (p: typeof payload) => Promise<void>)(payload);
     };
     const worker = new Worker(name, processor, { connection, prefix, concurrency: CONCURRENCY[name] });
-    worker.on('failed', (job, err) => log.warn({ event: 'job.failed', queue: name, jobId: job?.id, err: err.message }, 'job failed'));
+    worker.on('failed', (job, err) => log.warn({ event: 'job.failed', queue: name, jobId: job?.id, callId: (job?.data as { callId?: string } | undefined)?.callId, err: err.message }, 'job failed'));
     worker.on('error', (err) => log.error({ event: 'worker.error', queue: name, err: err.message }, 'worker error'));
     return worker;
   });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { createPrisma, type PrismaClient } from '../../src/db/prisma.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { startRuntime, type Runtime } from '../../src/main/runtime.js';
 import { PbxSimulator, type PbxSimulatorOptions } from '../../src/simulator/pbx-simulator.js';
 import { testDatabases } from './test-databases.js';
@@ -28,7 +28,7 @@ export interface Engine {
  * The whole service in this process (API, webhook, workers, dispatcher, watchdog) on a fresh
  * database and Redis prefix, against a real simulator over HTTP.
  */
-export async function startEngine(opts: { sim?: PbxSimulatorOptions; env?: Record<string, string> } = {}): Promise<Engine> {
+export async function startEngine(opts: { sim?: PbxSimulatorOptions; env?: Record<string, string>; log?: Logger } = {}): Promise<Engine> {
   const mediaDir = mkdtempSync(join(tmpdir(), 'codecall-media-'));
   const sim = await new PbxSimulator({ timeScale: 0.05, mediaDir, ...opts.sim }).start();
   const dbs = testDatabases('engine');
@@ -52,7 +52,7 @@ export async function startEngine(opts: { sim?: PbxSimulatorOptions; env?: Recor
     MEDIA_DIR: mediaDir,
     ...opts.env,
   });
-  const runtime = await startRuntime(config, { api: true, worker: true }, createLogger({ level: 'silent' }));
+  const runtime = await startRuntime(config, { api: true, worker: true }, opts.log ?? createLogger({ level: 'silent' }));
   const address = runtime.server.address() as { port: number };
   const baseUrl = `http://127.0.0.1:${address.port}`;
   const prisma = createPrisma(databaseUrl);
