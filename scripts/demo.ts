@@ -5,6 +5,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { apiClient, followCampaign } from '../src/cli/follow.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { startRuntime } from '../src/main/runtime.js';
@@ -33,10 +34,7 @@ const config = loadConfig({
 });
 const runtime = await startRuntime(config, { api: true, worker: true }, createLogger({ level: config.logLevel }));
 const base = `http://127.0.0.1:${(runtime.server.address() as { port: number }).port}`;
-const api = async (method: string, path: string, body?: unknown) => {
-  const res = await fetch(base + path, { method, headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  return (await res.json()) as any;
-};
+const api = apiClient(base, apiKey);
 
 // The booking office texts each customer a code; the simulated callees "receive" it too.
 // The last digit of each number picks how its callee behaves (see README, simulator).
@@ -52,39 +50,8 @@ const calls = Array.from({ length: CALLS }, (_, i) => {
 console.log(`codecall demo: ${CALLS} calls through a simulated PBX at ${sim.url} (time scale ${TIME_SCALE})`);
 console.log(`callee personas by last digit: ${PERSONAS.join(', ')}\n`);
 const campaign = await api('POST', '/api/campaigns', { name: 'Driving exam bookings (demo)', calls, options: { maxConcurrent: 12, callsPerSecond: 8, maxDialAttempts: 2, retryDelaySeconds: 2, voice: 'en' } });
-if (!campaign.id) {
-  console.error('campaign was not accepted:', campaign);
-  process.exit(1);
-}
 
-const started = Date.now();
-let view = campaign;
-const tty = process.stdout.isTTY;
-let lastPrint = 0;
-while (view.status === 'running' || view.status === 'paused') {
-  await new Promise((r) => setTimeout(r, 250));
-  view = await api('GET', `/api/campaigns/${campaign.id}`);
-  const c = view.counts;
-  const done = c.total - c.pending - c.inProgress;
-  const width = 30;
-  const bar = '#'.repeat(Math.round((done / c.total) * width)).padEnd(width, '.');
-  const line = `[${bar}] ${done}/${c.total} done, ${c.inProgress} live, ${c.pending} waiting | verified ${c.verified} | ${((Date.now() - started) / 1000).toFixed(1)} s`;
-  if (tty) process.stdout.write(`\r${line}`);
-  else if (Date.now() - lastPrint > 1000 || view.status !== 'running') {
-    console.log(line);
-    lastPrint = Date.now();
-  }
-  if (Date.now() - started > 10 * 60_000) throw new Error('demo campaign did not finish in 10 minutes');
-}
-if (tty) process.stdout.write('\n');
-
-const rows = Object.entries(view.counts).filter(([k]) => !['total', 'pending', 'inProgress'].includes(k));
-console.log(`\nCampaign ${view.id}: ${view.status} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-console.log('outcome        calls');
-console.log('-------------  -----');
-for (const [outcome, n] of rows) console.log(`${outcome.padEnd(13)}  ${String(n).padStart(5)}`);
-console.log('-------------  -----');
-console.log(`${'total'.padEnd(13)}  ${String(view.counts.total).padStart(5)}`);
+const view = await followCampaign(api, campaign.id, process.stdout, { timeoutMs: 10 * 60_000 });
 const rec = sim.recorder;
 console.log(`\nPrompts: ${rec.prompts.filter((p) => p.found).length} of ${rec.prompts.length} answered calls heard their personal prompt (espeak-ng, ${mediaDir})`);
 console.log(`PBX: ${rec.dials.length} dials, ${rec.transfers.length} transfers, ${rec.hangups.length} hang-ups, at most ${rec.maxLive} live calls at once`);

@@ -18,6 +18,7 @@ export interface Engine {
   prisma: PrismaClient;
   mediaDir: string;
   baseUrl: string;
+  databaseUrl: string;
   api<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T; headers: Headers }>;
   /** Polls the campaign until `done(campaign)` or the deadline. */
   waitForCampaign(id: string, done?: (c: any) => boolean, ms?: number): Promise<any>;
@@ -72,6 +73,7 @@ export async function startEngine(opts: { sim?: PbxSimulatorOptions; env?: Recor
     prisma,
     mediaDir,
     baseUrl,
+    databaseUrl,
     api,
     async waitForCampaign(id, done = (c) => c.status === 'completed', ms = 30_000) {
       const deadline = Date.now() + ms;
