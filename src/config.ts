@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 
@@ -36,6 +37,14 @@ const serviceEnv = z.object({
   PBX_EVENTS_URL: z.url({ protocol: /^http$/, error: 'must be an http:// URL (the PBX posts reports over plain HTTP)' }).optional(),
   /** Secret path segment of the report URL: the PBX cannot sign its reports. */
   PBX_REPORT_SECRET: z.string().min(16, 'must be at least 16 characters').default('dev-report-secret-change-me'),
+  /** Addresses (IPs or CIDRs) reports may come from; unset means the PBX host's own, `any` turns the check off. */
+  PBX_REPORT_SOURCES: z
+    .string()
+    .transform((s) => s.split(',').map((a) => a.trim()).filter(Boolean))
+    .refine((list) => (list.length === 1 && list[0] === 'any') || list.every(isAddressOrSubnet), 'must be `any` or a comma-separated list of IP addresses and CIDR subnets')
+    .optional(),
+  /** The PBX's serial number: reports carrying another `sn` are refused. */
+  PBX_SN: z.string().min(1).optional(),
 
   IVR_ENTRY: ext.default('6500'),
   IVR_SUCCESS: ext.default('6502'),
@@ -118,6 +127,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       heartbeatMs: c.PBX_HEARTBEAT_MS,
       eventsUrl: c.PBX_EVENTS_URL ? new URL(c.PBX_EVENTS_URL) : undefined,
       reportSecret: c.PBX_REPORT_SECRET,
+      reportSources: c.PBX_REPORT_SOURCES?.[0] === 'any' ? null : (c.PBX_REPORT_SOURCES ?? ('pbx-host' as const)),
+      sn: c.PBX_SN ?? null,
     },
     ivr: { entry: c.IVR_ENTRY, success: c.IVR_SUCCESS, retry: c.IVR_RETRY, fail: c.IVR_FAIL ?? null },
     engine: {
@@ -167,6 +178,13 @@ export function loadSimulatorConfig(env: NodeJS.ProcessEnv = process.env) {
     personasFile: c.SIM_PERSONAS_FILE,
     tls: c.SIM_TLS_KEY_FILE && c.SIM_TLS_CERT_FILE ? { key: readConfigFile('SIM_TLS_KEY_FILE', c.SIM_TLS_KEY_FILE), cert: readConfigFile('SIM_TLS_CERT_FILE', c.SIM_TLS_CERT_FILE) } : undefined,
   };
+}
+
+function isAddressOrSubnet(s: string): boolean {
+  const [address, bits, extra] = s.split('/');
+  const family = isIP(address ?? '');
+  if (!family || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
 }
 
 /** `X_FILE=/run/secrets/x` stands for X, so secrets can come from mounted files. */

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { BlockList } from 'node:net';
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
+import helmet from 'helmet';
 import type { Registry } from 'prom-client';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -15,6 +17,7 @@ import { keyRoutes } from './dashboard/keys.routes.js';
 import { userRoutes } from './dashboard/users.routes.js';
 import { loadSession, sessionRoutes } from './dashboard/session.js';
 import { apiDocsPage } from './dashboard/api-docs.js';
+import { assetRoutes } from './dashboard/assets.js';
 import { buildOpenApi } from './openapi.js';
 import { problemHandler } from './problem.js';
 import { suppressionRoutes } from './suppressions.routes.js';
@@ -23,7 +26,7 @@ export interface AppDeps {
   log: Logger;
   /** Each check resolves true when its dependency is usable. */
   readiness: Record<string, () => Promise<boolean>>;
-  reports: { receiver: ReportReceiver; secret: string };
+  reports: { receiver: ReportReceiver; secret: string; sources: BlockList | null };
   /** Prometheus metrics; with a token, /metrics asks for it as a bearer token. */
   metrics: { registry: Registry; token: string | null };
   /** The booking-system API; absent in a worker process. */
@@ -36,6 +39,29 @@ const QUIET_ROUTES = /^(\/healthz|\/readyz|\/metrics|\/pbx\/.*)$/;
 export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Scripts only from files of our own (no inline script), styles may be inline (the bars' widths).
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+        },
+      },
+      referrerPolicy: { policy: 'same-origin' },
+      xFrameOptions: { action: 'deny' },
+      // HSTS belongs to the TLS terminator in front of codecall, which knows the host names.
+      strictTransportSecurity: false,
+    }),
+  );
   app.set('json replacer', (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   app.use((req, res, next) => {
     const given = req.get('x-request-id');
@@ -81,7 +107,7 @@ export function buildApp(deps: AppDeps): Express {
   });
   if (deps.api) {
     app.use('/api', requireApiKey(deps.api.prisma, deps.api.apiKeys), campaignRoutes(deps.api), suppressionRoutes(deps.api.prisma));
-    app.use(loadSession(deps.api.prisma), sessionRoutes(deps.api.prisma), newCampaignRoutes(deps.api.prisma, deps.api.codeSecret), userRoutes(deps.api.prisma), keyRoutes(deps.api.prisma), pageRoutes(deps.api.prisma));
+    app.use(assetRoutes(), loadSession(deps.api.prisma), sessionRoutes(deps.api.prisma), newCampaignRoutes(deps.api.prisma, deps.api.codeSecret), userRoutes(deps.api.prisma), keyRoutes(deps.api.prisma), pageRoutes(deps.api.prisma));
     if (deps.api.queues) app.use(queuesBoard(deps.api.queues));
   }
   app.use((_req, _res, next) => next(new AppError('not_found', 'No such route')));

@@ -17,6 +17,7 @@ export function createPbxDriver(config: Config, log: Logger, listenPort: number)
         password: pbx.password,
         fromExt: pbx.fromExt,
         heartbeatMs: pbx.heartbeatMs,
+        sn: pbx.sn,
         reportTarget: reportTarget({ port: listenPort, secret: pbx.reportSecret, eventsUrl: pbx.eventsUrl }),
         transport: { timeoutMs: pbx.timeoutMs, ca: pbx.ca, insecure: pbx.tlsInsecure },
         log: log.child({ component: 'pbx' }),

@@ -1,9 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import express, { Router } from 'express';
+import type { BlockList } from 'node:net';
+import express, { Router, type RequestHandler } from 'express';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { metrics } from '../metrics.js';
 import { REPORT_PATH } from '../pbx/yeastar/report-target.js';
+import { isAllowedSource } from './report-sources.js';
 
 export interface ReportReceiver {
   /** Resolves once the report is stored durably; the PBX resends anything not answered 200. */
@@ -14,12 +16,20 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /**
  * The PBX's report webhook. The PBX cannot sign reports, so the secret path segment given
- * at login is the credential. 200 only after the report is durable; 503 makes it resend.
+ * at login is the credential, on top of the source address (and the driver's `sn` check).
+ * 200 only after the report is durable; 503 makes it resend.
  */
-export function pbxReportRoutes(deps: { receiver: ReportReceiver; secret: string; log: Logger }): Router {
+export function pbxReportRoutes(deps: { receiver: ReportReceiver; secret: string; sources: BlockList | null; log: Logger }): Router {
   const r = Router();
   const expected = digest(deps.secret);
-  r.post(`${REPORT_PATH}/:secret`, express.json({ limit: '64kb', type: () => true }), async (req, res) => {
+  // Checked before the body is read: a stranger's report costs no parsing.
+  const fromAllowedSource: RequestHandler = (req, _res, next) => {
+    if (!deps.sources || isAllowedSource(deps.sources, req.socket.remoteAddress)) return next();
+    metrics.reportsRejected.inc({ reason: 'source' });
+    deps.log.warn({ event: 'report.rejected', reason: 'source', from: req.socket.remoteAddress }, 'report from an address not allowed to send them');
+    next(new AppError('forbidden', 'Reports are not accepted from this address'));
+  };
+  r.post(`${REPORT_PATH}/:secret`, fromAllowedSource, express.json({ limit: '64kb', type: () => true }), async (req, res) => {
     const end = metrics.reportIngest.startTimer();
     if (!timingSafeEqual(digest(String(req.params.secret)), expected)) {
       metrics.reportsRejected.inc({ reason: 'bad_path' });
@@ -28,8 +38,8 @@ export function pbxReportRoutes(deps: { receiver: ReportReceiver; secret: string
     try {
       await deps.receiver.receiveReport(req.body, new Date());
     } catch (err) {
-      if (err instanceof AppError && err.code === 'validation_failed') {
-        metrics.reportsRejected.inc({ reason: 'invalid' });
+      if (err instanceof AppError && (err.code === 'validation_failed' || err.code === 'forbidden')) {
+        metrics.reportsRejected.inc({ reason: err.code === 'forbidden' ? 'sn' : 'invalid' });
         throw err;
       }
       metrics.reportsRejected.inc({ reason: 'not_stored' });

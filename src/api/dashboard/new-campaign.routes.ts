@@ -54,7 +54,7 @@ export function newCampaignRoutes(prisma: PrismaClient, codeSecret: string): Rou
 <label for="file">${t.csvFile}</label><input id="file" type="file" accept=".csv,text/csv">
 <label for="csv">CSV</label><textarea id="csv" name="csv" rows="8" cols="60" required>${values.csv}</textarea>
 <p><button>${t.preview}</button></p></form>
-<script>document.getElementById('file').addEventListener('change', async (e) => { const f = e.target.files[0]; if (f) document.getElementById('csv').value = await f.text(); });</script>
+<script src="/assets/upload.js" defer></script>
 ${checked ? html`<section aria-live="polite"><h2>${t.preview}</h2><p>${t.rowsProblems.replace('{rows}', String(checked.rows)).replace('{problems}', String(checked.errors.length))}</p>
 ${checked.errors.length ? html`<table><caption>${t.badRows}</caption><thead><tr><th scope="col">${t.where}</th><th scope="col">${t.why}</th></tr></thead><tbody>${checked.errors.slice(0, 500).map((e) => html`<tr><td>${e.path}</td><td>${e.message}</td></tr>`)}</tbody></table>` : ''}
 ${ok ? html`<form method="post" action="/campaigns/new"><input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="key" value="${randomUUID()}">

@@ -9,7 +9,7 @@ import type { PrismaClient } from '../../db/prisma.js';
 import { maskPhone } from '../../logger.js';
 import { parseWith } from '../parse.js';
 import { attemptsChart } from './chart.js';
-import { Html, html } from './html.js';
+import { html } from './html.js';
 import { layout } from './layout.js';
 import { pageContext, requireStaff } from './session.js';
 
@@ -159,23 +159,7 @@ function csvField(v: string | number): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-/** Polls `url` every two seconds and updates the elements marked with data-field, without reloading. */
+/** Updates the page from `url` every two seconds, without reloading (assets.ts). */
 function liveUpdate(url: string) {
-  return html`<script>
-(() => {
-  const tick = async () => {
-    try {
-      const rows = await (await fetch(${new Html(JSON.stringify(url).replace(/</g, '\\u003c'))}, { headers: { accept: 'application/json' } })).json();
-      for (const c of rows) {
-        const scope = document.querySelector('[data-campaign="' + c.id + '"]') || document;
-        const set = (f, v) => { const el = scope.querySelector('[data-field="' + f + '"]'); if (el) el.textContent = v; };
-        set('status', c.status); set('progress', c.done + '/' + c.total); if (c.outcomes !== undefined) set('outcomes', c.outcomes);
-        for (const [o, n] of Object.entries(c.counts || {})) { const el = document.querySelector('[data-outcome="' + o + '"]'); if (el) el.textContent = n; }
-        const bar = scope.querySelector('progress'); if (bar) { bar.max = c.total; bar.value = c.done; }
-      }
-    } catch {}
-  };
-  setInterval(tick, 2000);
-})();
-</script>`;
+  return html`<script src="/assets/live.js" data-url="${url}" defer></script>`;
 }

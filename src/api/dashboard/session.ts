@@ -33,13 +33,9 @@ export function pageContext(req: Request, res: Response): PageContext {
   return { lang, t: textsFor(lang), session: (res.locals.staff as StaffSession | undefined) ?? null };
 }
 
-/** Loads the signed-in user, if any, into res.locals.staff; dashboard answers are never framed or cached. */
+/** Loads the signed-in user, if any, into res.locals.staff; dashboard answers are never cached (app.ts sets the other security headers). */
 export function loadSession(prisma: PrismaClient): RequestHandler {
   return async (req, res, next) => {
-    res.setHeader('x-frame-options', 'DENY');
-    res.setHeader('content-security-policy', "frame-ancestors 'none'");
-    res.setHeader('x-content-type-options', 'nosniff');
-    res.setHeader('referrer-policy', 'same-origin');
     res.setHeader('cache-control', 'no-store');
     res.locals.staff = await sessionFor(prisma, cookie(req, SESSION_COOKIE));
     next();

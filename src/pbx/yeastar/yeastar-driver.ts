@@ -3,12 +3,15 @@ import type { DialRequest, LiveCall, PbxCallRef, PbxDriver, PbxEventHandler, Pbx
 import { PbxOutcomeUnknownError, PbxRejectedError, PbxUnavailableError } from '../pbx-errors.js';
 import { parseReport } from './reports.js';
 import { YeastarApi, type YeastarApiOptions } from './yeastar-api.js';
+import { AppError } from '../../errors.js';
 
 export interface YeastarDriverOptions extends YeastarApiOptions {
   /** Extension whose outbound-route permission dials and transfers use. */
   fromExt: string;
   /** Well inside the PBX's 30-minute token lifetime. */
   heartbeatMs?: number;
+  /** The PBX's serial number: a report with another `sn` comes from another PBX and is refused. */
+  sn?: string | null;
 }
 
 const CALL_GONE = '10007';
@@ -52,7 +55,8 @@ export class YeastarDriver implements PbxDriver {
    * so the webhook answers 200 only for reports that are safe; the PBX resends the rest.
    */
   async receiveReport(body: unknown, receivedAt: Date): Promise<void> {
-    const { events } = parseReport(body, receivedAt);
+    const { events, sn } = parseReport(body, receivedAt);
+    if (this.opts.sn && sn !== this.opts.sn) throw new AppError('forbidden', 'Report from a PBX with another serial number');
     if (events.some((e) => e.type === 'pbx-restarted')) {
       // A rebooted PBX has forgotten every token; log in now so reports flow again.
       this.api.dropToken();
