@@ -15,7 +15,7 @@ import { pageRoutes } from './dashboard/pages.routes.js';
 import { queuesBoard } from './dashboard/queues-board.js';
 import { keyRoutes } from './dashboard/keys.routes.js';
 import { userRoutes } from './dashboard/users.routes.js';
-import { loadSession, sessionRoutes } from './dashboard/session.js';
+import { loadSession, requireStaff, sessionRoutes } from './dashboard/session.js';
 import { apiDocsPage } from './dashboard/api-docs.js';
 import { assetRoutes } from './dashboard/assets.js';
 import { buildOpenApi } from './openapi.js';
@@ -98,16 +98,18 @@ export function buildApp(deps: AppDeps): Express {
   });
 
   app.use(pbxReportRoutes({ ...deps.reports, log: deps.log }));
-  const openapi = buildOpenApi();
-  app.get('/openapi.json', (_req, res) => {
-    res.json(openapi);
-  });
-  app.get('/docs', (_req, res) => {
-    res.type('html').send(apiDocsPage(openapi));
-  });
   if (deps.api) {
-    app.use('/api', requireApiKey(deps.api.prisma, deps.api.apiKeys), campaignRoutes(deps.api), suppressionRoutes(deps.api.prisma));
+    const apiKey = requireApiKey(deps.api.prisma, deps.api.apiKeys);
+    app.use('/api', apiKey, campaignRoutes(deps.api), suppressionRoutes(deps.api.prisma));
     app.use(assetRoutes(), loadSession(deps.api.prisma), sessionRoutes(deps.api.prisma), newCampaignRoutes(deps.api.prisma, deps.api.codeSecret), userRoutes(deps.api.prisma), keyRoutes(deps.api.prisma), pageRoutes(deps.api.prisma));
+    // The API's documentation: for staff signed in to the dashboard, or with an API key.
+    const openapi = buildOpenApi();
+    app.get('/openapi.json', (req, res, next) => (res.locals.staff ? next() : apiKey(req, res, next)), (_req, res) => {
+      res.json(openapi);
+    });
+    app.get('/docs', requireStaff('viewer'), (_req, res) => {
+      res.type('html').send(apiDocsPage(openapi));
+    });
     if (deps.api.queues) app.use(queuesBoard(deps.api.queues));
   }
   app.use((_req, _res, next) => next(new AppError('not_found', 'No such route')));

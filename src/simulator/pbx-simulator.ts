@@ -112,6 +112,11 @@ export class PbxSimulator {
     this.timings = scaledTimings(scale);
   }
 
+  /** Where reports go: the URL the last login or heartbeat named, with its secret path. */
+  get reportUrl(): string | null {
+    return this.sessions.reportTarget;
+  }
+
   /** Every token is gone, as after 30 idle minutes: requests get 20004 and reports stop. */
   expireTokens(): void {
     this.sessions.expireAll();

@@ -291,12 +291,14 @@ describe('defences', () => {
 });
 
 describe('the API description', () => {
-  it('is served at /openapi.json and browsable at /docs, without a key', async () => {
-    const doc = (await (await fetch(`${e.baseUrl}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+  it('is served at /openapi.json to API keys and staff, and browsable at /docs when signed in', async () => {
+    expect((await fetch(`${e.baseUrl}/openapi.json`)).status).toBe(401);
+    const doc = (await e.api('GET', '/openapi.json')).body as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toContain('/api/campaigns/{id}/calls');
-    const page = await (await fetch(`${e.baseUrl}/docs`)).text();
-    expect(page).toContain('<code>POST /api/campaigns</code>');
+    const viewer = await signedIn('vera');
+    expect((await viewer.get('/openapi.json')).status).toBe(200);
+    expect((await viewer.get('/docs')).text).toContain('<code>POST /api/campaigns</code>');
   });
 });
 
