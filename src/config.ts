@@ -51,6 +51,8 @@ const serviceEnv = z.object({
   IVR_RETRY: ext.default('6503'),
   IVR_FAIL: ext.optional(),
 
+  /** Requests one API key may make per minute, per API process. */
+  API_RATE_LIMIT: z.coerce.number().int().positive().default(3000),
   API_KEYS: z
     .string()
     .default('')
@@ -106,7 +108,7 @@ export type Config = ReturnType<typeof loadConfig>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const problems: string[] = [];
-  const withSecrets = withFileSecrets(env, ['PBX_PASSWORD', 'CODE_HMAC_SECRET', 'PBX_REPORT_SECRET', 'CALLBACK_SECRET', 'METRICS_TOKEN'], problems);
+  const withSecrets = withFileSecrets(env, FILE_SECRETS, problems);
   const c = parseEnv(serviceEnv, withSecrets, problems.concat(productionProblems(withSecrets)));
   const ca = c.PBX_CA_FILE ? readConfigFile('PBX_CA_FILE', c.PBX_CA_FILE) : undefined;
   return {
@@ -141,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     callbacks: { secret: c.CALLBACK_SECRET, maxAgeMs: c.CALLBACK_MAX_AGE_MS, baseDelayMs: c.CALLBACK_RETRY_BASE_MS },
     apiKeys: c.API_KEYS,
+    apiRateLimit: c.API_RATE_LIMIT,
     codeSecret: c.CODE_HMAC_SECRET,
     media: { dir: c.MEDIA_DIR, keepPrompts: c.KEEP_PROMPTS, lookahead: c.PROMPT_LOOKAHEAD },
     metricsToken: c.METRICS_TOKEN ?? null,
@@ -165,6 +168,16 @@ const simulatorEnv = z.object({
   SIM_TLS_KEY_FILE: z.string().min(1).optional(),
   SIM_TLS_CERT_FILE: z.string().min(1).optional(),
 });
+
+/** Secrets that may come from a file named by `<NAME>_FILE` (Docker secrets). */
+const FILE_SECRETS = ['PBX_PASSWORD', 'CODE_HMAC_SECRET', 'PBX_REPORT_SECRET', 'CALLBACK_SECRET', 'METRICS_TOKEN'];
+
+/** Every variable the service and the simulator read, for tools that check deployment files. */
+export const ENV_NAMES = {
+  service: [...Object.keys(serviceEnv.shape), ...FILE_SECRETS.map((n) => `${n}_FILE`)],
+  simulator: Object.keys(simulatorEnv.shape),
+  productionSecrets: Object.keys(DEV_DEFAULTS),
+};
 
 export function loadSimulatorConfig(env: NodeJS.ProcessEnv = process.env) {
   const pairProblem = Boolean(env.SIM_TLS_KEY_FILE) !== Boolean(env.SIM_TLS_CERT_FILE) ? ['SIM_TLS_KEY_FILE and SIM_TLS_CERT_FILE: set both or neither'] : [];

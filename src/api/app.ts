@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { BlockList } from 'node:net';
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
@@ -8,6 +7,7 @@ import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { metrics } from '../metrics.js';
 import { pbxReportRoutes, type ReportReceiver } from '../webhooks/pbx-reports.routes.js';
+import type { ReportSources } from '../webhooks/report-sources.js';
 import { requireApiKey, requireToken } from './auth.js';
 import { campaignRoutes, type CampaignRoutesDeps } from './campaigns.routes.js';
 import { newCampaignRoutes } from './dashboard/new-campaign.routes.js';
@@ -26,11 +26,11 @@ export interface AppDeps {
   log: Logger;
   /** Each check resolves true when its dependency is usable. */
   readiness: Record<string, () => Promise<boolean>>;
-  reports: { receiver: ReportReceiver; secret: string; sources: BlockList | null };
+  reports: { receiver: ReportReceiver; secret: string; sources: ReportSources | null };
   /** Prometheus metrics; with a token, /metrics asks for it as a bearer token. */
   metrics: { registry: Registry; token: string | null };
   /** The booking-system API; absent in a worker process. */
-  api?: CampaignRoutesDeps & { apiKeys: string[]; queues?: Queue[] };
+  api?: CampaignRoutesDeps & { apiKeys: string[]; apiRateLimit: number; queues?: Queue[] };
 }
 
 const QUIET_ROUTES = /^(\/healthz|\/readyz|\/metrics|\/pbx\/.*)$/;
@@ -99,7 +99,7 @@ export function buildApp(deps: AppDeps): Express {
 
   app.use(pbxReportRoutes({ ...deps.reports, log: deps.log }));
   if (deps.api) {
-    const apiKey = requireApiKey(deps.api.prisma, deps.api.apiKeys);
+    const apiKey = requireApiKey(deps.api.prisma, deps.api.apiKeys, deps.api.apiRateLimit);
     app.use('/api', apiKey, campaignRoutes(deps.api), suppressionRoutes(deps.api.prisma));
     app.use(assetRoutes(), loadSession(deps.api.prisma), sessionRoutes(deps.api.prisma), newCampaignRoutes(deps.api.prisma, deps.api.codeSecret), userRoutes(deps.api.prisma), keyRoutes(deps.api.prisma), pageRoutes(deps.api.prisma));
     // The API's documentation: for staff signed in to the dashboard, or with an API key.

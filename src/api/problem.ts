@@ -31,6 +31,7 @@ export function validationErrorFrom(err: z.ZodError, message = 'The request is n
 const STATUS: Record<string, number> = {
   validation_failed: 400,
   unauthorized: 401,
+  rate_limited: 429,
   forbidden: 403,
   not_found: 404,
   conflict: 409,

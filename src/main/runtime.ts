@@ -27,7 +27,7 @@ import { createPbxDriver } from '../pbx/create-driver.js';
 import { JobQueues } from '../queues.js';
 import { EspeakEngine } from '../tts/espeak-engine.js';
 import { PromptStore } from '../tts/prompt-store.js';
-import { reportSources } from '../webhooks/report-sources.js';
+import { ReportSources } from '../webhooks/report-sources.js';
 import { startWorkers } from '../workers/workers.js';
 import { startLeaderLoops } from './leader-loops.js';
 import { migrationsDir, schemaPath } from '../db/paths.js';
@@ -81,9 +81,9 @@ export async function startRuntime(config: Config, roles: Roles, log: Logger): P
       redis: async () => (await redis.ping()) === 'PONG',
       pbx: async () => (await driver!.health()).ok,
     },
-    reports: { receiver, secret: config.pbx.reportSecret, sources: await reportSources(config.pbx.reportSources, config.pbx.url) },
+    reports: { receiver, secret: config.pbx.reportSecret, sources: config.pbx.reportSources && new ReportSources(config.pbx.reportSources, config.pbx.url) },
     metrics: { registry: Registry.merge([processMetrics, stateMetrics({ prisma, queues: Object.values(queues.queues) })]), token: config.metricsToken },
-    api: roles.api ? { ...transitions, prisma, apiKeys: config.apiKeys, sendRoutingAction: send, queues: Object.values(queues.queues) } : undefined,
+    api: roles.api ? { ...transitions, prisma, apiKeys: config.apiKeys, apiRateLimit: config.apiRateLimit, sendRoutingAction: send, queues: Object.values(queues.queues) } : undefined,
   });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(config.http.port, () => resolve(s));

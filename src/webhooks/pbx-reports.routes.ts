@@ -1,11 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { BlockList } from 'node:net';
 import express, { Router, type RequestHandler } from 'express';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { metrics } from '../metrics.js';
 import { REPORT_PATH } from '../pbx/yeastar/report-target.js';
-import { isAllowedSource } from './report-sources.js';
+import type { ReportSources } from './report-sources.js';
 
 export interface ReportReceiver {
   /** Resolves once the report is stored durably; the PBX resends anything not answered 200. */
@@ -19,12 +18,13 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
  * at login is the credential, on top of the source address (and the driver's `sn` check).
  * 200 only after the report is durable; 503 makes it resend.
  */
-export function pbxReportRoutes(deps: { receiver: ReportReceiver; secret: string; sources: BlockList | null; log: Logger }): Router {
+export function pbxReportRoutes(deps: { receiver: ReportReceiver; secret: string; sources: ReportSources | null; log: Logger }): Router {
   const r = Router();
   const expected = digest(deps.secret);
   // Checked before the body is read: a stranger's report costs no parsing.
-  const fromAllowedSource: RequestHandler = (req, _res, next) => {
-    if (!deps.sources || isAllowedSource(deps.sources, req.socket.remoteAddress)) return next();
+  const fromAllowedSource: RequestHandler = async (req, _res, next) => {
+    const allowed = !deps.sources || (await deps.sources.allows(req.socket.remoteAddress).catch(() => false));
+    if (allowed) return next();
     metrics.reportsRejected.inc({ reason: 'source' });
     deps.log.warn({ event: 'report.rejected', reason: 'source', from: req.socket.remoteAddress }, 'report from an address not allowed to send them');
     next(new AppError('forbidden', 'Reports are not accepted from this address'));

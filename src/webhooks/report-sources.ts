@@ -2,26 +2,46 @@ import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 
 /**
- * The addresses PBX reports may come from: the given IPs and subnets, or with 'pbx-host' the
- * addresses the PBX's host name resolves to (reports come from the PBX itself unless a proxy
- * sits between). null: any address.
+ * The addresses PBX reports may come from: the given IPs and subnets, or the addresses the
+ * PBX's host name resolves to (reports come from the PBX itself unless a proxy sits between).
+ * The name is resolved when first needed, and again (at most once a minute) when a report
+ * comes from an address not on the list, so a PBX that is not up yet or changes its address
+ * is followed.
  */
-export async function reportSources(given: string[] | 'pbx-host' | null, pbxUrl: URL): Promise<BlockList | null> {
-  if (given === null) return null;
-  const list = new BlockList();
-  const entries = given === 'pbx-host' ? (await lookup(pbxUrl.hostname.replace(/^\[|\]$/g, ''), { all: true })).map((a) => a.address) : given;
-  for (const entry of entries) {
-    const [address, bits] = entry.split('/') as [string, string | undefined];
-    const type = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-    if (bits === undefined) list.addAddress(address, type);
-    else list.addSubnet(address, Number(bits), type);
+export class ReportSources {
+  private list: BlockList | null = null;
+  private resolvedAt = 0;
+
+  constructor(
+    private readonly given: string[] | 'pbx-host',
+    private readonly pbxUrl: URL,
+  ) {}
+
+  async allows(remote: string | undefined): Promise<boolean> {
+    if (!remote) return false;
+    if (this.list && check(this.list, remote)) return true;
+    if (this.given !== 'pbx-host' && this.list) return false;
+    if (this.list && Date.now() - this.resolvedAt < 60_000) return false;
+    this.list = await this.build();
+    this.resolvedAt = Date.now();
+    return check(this.list, remote);
   }
-  return list;
+
+  private async build(): Promise<BlockList> {
+    const list = new BlockList();
+    const entries = this.given === 'pbx-host' ? (await lookup(this.pbxUrl.hostname.replace(/^\[|\]$/g, ''), { all: true })).map((a) => a.address) : this.given;
+    for (const entry of entries) {
+      const [address, bits] = entry.split('/') as [string, string | undefined];
+      const type = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+      if (bits === undefined) list.addAddress(address, type);
+      else list.addSubnet(address, Number(bits), type);
+    }
+    return list;
+  }
 }
 
-/** Whether a socket's remote address is on the list; IPv4 addresses seen through IPv6 count as IPv4. */
-export function isAllowedSource(list: BlockList, remote: string | undefined): boolean {
-  if (!remote) return false;
+/** IPv4 addresses seen through an IPv6 socket count as IPv4. */
+function check(list: BlockList, remote: string): boolean {
   const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(remote)?.[1];
   if (v4) return list.check(v4, 'ipv4');
   return list.check(remote, isIP(remote) === 6 ? 'ipv6' : 'ipv4');

@@ -1,11 +1,12 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/app/api-keys.js';
 import { useEngine } from '../support/engine-harness.js';
 
 const METRICS_TOKEN = 'metrics-token-0123456789';
 const SIM_SN = '368182384620';
-const e = useEngine({ env: { METRICS_TOKEN, PBX_SN: SIM_SN } });
+const e = useEngine({ env: { METRICS_TOKEN, PBX_SN: SIM_SN, API_RATE_LIMIT: '30' } });
 
 interface Layer {
   route?: { path: string; methods: Record<string, boolean> };
@@ -34,7 +35,6 @@ const PUBLIC: Record<string, string> = {
   'POST /pbx/reports/:secret': 'the PBX webhook; secret path, source address and sn (checked below)',
   'GET /login': 'the sign-in form',
   'POST /login': 'signing in; rate limited per address, lockout per account',
-  'POST /logout': 'ends the session it is sent with, if any',
   'GET /lang/:lang': 'sets the language cookie',
   'GET /assets/:name': 'the dashboard scripts; no data',
 };
@@ -129,5 +129,39 @@ describe('every answer', () => {
     expect(res.headers.get('x-powered-by')).toBeNull();
     const body = await (await fetch(`${e.baseUrl}/api/campaigns`, { method: 'POST', headers: { authorization: 'Bearer test-api-key-0123456789', 'content-type': 'application/json' }, body: '{"name": ' })).text();
     expect(body).not.toMatch(/at .*\.(ts|js):\d+|node_modules|SyntaxError/);
+  });
+});
+
+/** A GET from a chosen local address, as another client would send it. */
+function getFrom(localAddress: string, url: string, key: string): Promise<{ status: number; retryAfter: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { localAddress, headers: { authorization: `Bearer ${key}` } }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('API keys', () => {
+  it('are limited to API_RATE_LIMIT requests a minute each, with Retry-After', async () => {
+    const key = await createApiKey(e.prisma, 'busy-client', ['read']);
+    const statuses: number[] = [];
+    for (let i = 0; i < 31; i++) statuses.push((await getFrom('127.0.0.4', `${e.baseUrl}/api/campaigns`, key)).status);
+    expect(statuses.slice(0, 30).every((s) => s === 200)).toBe(true);
+    const over = await getFrom('127.0.0.4', `${e.baseUrl}/api/campaigns`, key);
+    expect(over.status).toBe(429);
+    expect(Number(over.retryAfter)).toBeGreaterThan(0);
+    // Another key is not held back by it.
+    expect((await getFrom('127.0.0.4', `${e.baseUrl}/api/campaigns`, await createApiKey(e.prisma, 'calm-client', ['read']))).status).toBe(200);
+  });
+
+  it('cannot be guessed: an address that sent twenty wrong keys in a minute is refused, even with a right one', async () => {
+    const good = await createApiKey(e.prisma, 'guessed-client', ['read']);
+    for (let i = 0; i < 20; i++) expect((await getFrom('127.0.0.3', `${e.baseUrl}/api/campaigns`, `guess-${i}-0123456789abcdef`)).status).toBe(401);
+    const blocked = await getFrom('127.0.0.3', `${e.baseUrl}/api/campaigns`, good);
+    expect(blocked.status).toBe(429);
+    expect((await getFrom('127.0.0.1', `${e.baseUrl}/api/campaigns`, good)).status).toBe(200);
   });
 });

@@ -6,6 +6,7 @@ import { AppError } from '../../errors.js';
 import { html } from './html.js';
 import { langOf, textsFor } from './i18n.js';
 import { layout, type PageContext } from './layout.js';
+import { FailureLimiter } from '../rate-limit.js';
 
 const SESSION_COOKIE = 'codecall_session';
 const LOGIN_CSRF_COOKIE = 'codecall_login_csrf';
@@ -58,32 +59,10 @@ export function requireStaff(role: StaffRole = 'viewer'): RequestHandler {
   };
 }
 
-/** Failed sign-ins per address and minute, on top of the per-account lockout (guessing across accounts). */
-class FailureLimiter {
-  private readonly failures = new Map<string, number[]>();
-  constructor(private readonly perMinute: number) {}
-  private recent(key: string): number[] {
-    const now = Date.now();
-    const list = (this.failures.get(key) ?? []).filter((t) => now - t < 60_000);
-    this.failures.set(key, list);
-    return list;
-  }
-  blocked(key: string): boolean {
-    return this.recent(key).length >= this.perMinute;
-  }
-  fail(key: string): void {
-    this.recent(key).push(Date.now());
-    if (this.failures.size > 10_000) for (const k of this.failures.keys()) if (this.recent(k).length === 0) this.failures.delete(k);
-  }
-  /** A sign-in that succeeded takes back the attempt counted for it. */
-  succeed(key: string): void {
-    this.recent(key).pop();
-  }
-}
-
 export function sessionRoutes(prisma: PrismaClient): Router {
   const r = Router();
   const form = express.urlencoded({ extended: false, limit: '8kb' });
+  // Guessing across accounts, on top of the per-account lockout.
   const limiter = new FailureLimiter(20);
 
   const showLogin = (req: Request, res: Response, error?: string, status = 200) => {
