@@ -8,6 +8,8 @@ import type { Logger } from '../logger.js';
 import { metrics } from '../metrics.js';
 import { pbxReportRoutes, type ReportReceiver } from '../webhooks/pbx-reports.routes.js';
 import type { ReportSources } from '../webhooks/report-sources.js';
+import { auditRoutes } from './audit.routes.js';
+import { auditTrail } from './audit-trail.js';
 import { requireApiKey, requireToken } from './auth.js';
 import { campaignRoutes, type CampaignRoutesDeps } from './campaigns.routes.js';
 import { newCampaignRoutes } from './dashboard/new-campaign.routes.js';
@@ -100,7 +102,8 @@ export function buildApp(deps: AppDeps): Express {
   app.use(pbxReportRoutes({ ...deps.reports, log: deps.log }));
   if (deps.api) {
     const apiKey = requireApiKey(deps.api.prisma, deps.api.apiKeys, deps.api.apiRateLimit);
-    app.use('/api', apiKey, campaignRoutes(deps.api), suppressionRoutes(deps.api.prisma));
+    app.use(auditTrail(deps.api.prisma, deps.log));
+    app.use('/api', apiKey, campaignRoutes(deps.api), suppressionRoutes(deps.api.prisma), auditRoutes(deps.api.prisma));
     app.use(assetRoutes(), loadSession(deps.api.prisma), sessionRoutes(deps.api.prisma), newCampaignRoutes(deps.api.prisma, deps.api.codeSecret), userRoutes(deps.api.prisma), keyRoutes(deps.api.prisma), pageRoutes(deps.api.prisma));
     // The API's documentation: for staff signed in to the dashboard, or with an API key.
     const openapi = buildOpenApi();

@@ -18,17 +18,20 @@ export function requireApiKey(prisma: PrismaClient, envKeys: string[], requestsP
     if (guesses.blocked(address)) return next(tooMany(res, 60, 'Too many requests with a wrong API key from this address; wait a minute'));
     const header = req.headers.authorization ?? '';
     const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-    const scopes = token ? await scopesOfKey(prisma, envKeys, token) : null;
-    if (!scopes) {
+    const key = token ? await scopesOfKey(prisma, envKeys, token) : null;
+    if (!key) {
       // A request without a key guesses nothing; a wrong key may be a guess.
       if (token) guesses.fail(address);
       res.setHeader('www-authenticate', 'Bearer');
       return next(new AppError('unauthorized', 'A valid API key is required (Authorization: Bearer <key>)'));
     }
+    res.locals.actor = `key:${key.name}`;
+    const { scopes } = key;
     const wait = requests.take(token);
     if (wait) return next(tooMany(res, wait, `This key made more than ${requestsPerMinute} requests this minute`));
-    // Taking a number off the do-not-call list is an administrator's decision.
-    const needed: ApiScope = req.method === 'GET' || req.method === 'HEAD' ? 'read' : req.method === 'DELETE' && req.path.startsWith('/suppressions/') ? 'admin' : 'submit';
+    // Taking a number off the do-not-call list, and reading the audit log, are for administrators.
+    const adminOnly = req.path.startsWith('/audit') || (req.method === 'DELETE' && req.path.startsWith('/suppressions/'));
+    const needed: ApiScope = adminOnly ? 'admin' : req.method === 'GET' || req.method === 'HEAD' ? 'read' : 'submit';
     if (!scopes.includes(needed) && !scopes.includes('admin')) return next(new AppError('forbidden', `This key lacks the ${needed} scope`));
     next();
   };

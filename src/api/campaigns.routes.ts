@@ -13,6 +13,7 @@ import { AppError } from '../errors.js';
 import { campaignFromCsv } from './csv-campaign.js';
 import { parseWith } from './parse.js';
 import { validationErrorFrom } from './problem.js';
+import { jsonBody } from './json-body.js';
 
 export interface CampaignRoutesDeps extends TransitionDeps {
   prisma: PrismaClient;
@@ -31,7 +32,7 @@ export const campaignsQuery = z.strictObject(page);
 export function campaignRoutes(deps: CampaignRoutesDeps): Router {
   const r = Router();
   // 100,000 calls of JSON are about 10 MB.
-  const bodies = [express.json({ limit: '32mb' }), express.text({ type: ['text/csv', 'application/csv'], limit: '32mb' })];
+  const bodies = [jsonBody({ limit: '32mb' }), express.text({ type: ['text/csv', 'application/csv'], limit: '32mb' })];
 
   r.post('/campaigns', ...bodies, async (req, res) => {
     const isCsv = req.is(['text/csv', 'application/csv']);

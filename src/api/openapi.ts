@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { campaignInput } from '../app/campaign-input.js';
+import { auditQuery } from './audit.routes.js';
 import { callsQuery, campaignsQuery, idParam } from './campaigns.routes.js';
 import { phoneParam, suppressionEntry, suppressionListQuery } from './suppressions.routes.js';
 
@@ -40,6 +41,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/api/suppressions', summary: 'The suppression list', scope: 'read', query: suppressionListQuery, ok: 200 },
   { method: 'get', path: '/api/suppressions/{phone}', summary: 'One suppressed number', scope: 'read', params: phone, ok: 200 },
   { method: 'delete', path: '/api/suppressions/{phone}', summary: 'Take a number off the suppression list', scope: 'admin', params: phone, ok: 204 },
+  { method: 'get', path: '/api/audit', summary: 'The audit log: who changed or exported what, newest first', scope: 'admin', query: auditQuery, ok: 200 },
 ];
 
 const schemaOf = (s: z.ZodType) => {

@@ -52,6 +52,7 @@ export function toProblem(err: unknown): Problem {
   // body-parser's errors carry a status and a type; anything else is ours and stays private.
   const e = err as { status?: number; type?: string };
   if (e?.type === 'entity.too.large') return toProblem(new AppError('payload_too_large', 'The request body is too large'));
+  if (e?.type === 'entity.too.deep') return toProblem(new ValidationError((err as Error).message, [{ path: '(body)', message: 'nested too deeply' }]));
   if (e?.type === 'entity.parse.failed') return toProblem(new ValidationError('The body is not valid JSON', [{ path: '(body)', message: 'not valid JSON' }]));
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return toProblem(new AppError('validation_failed', 'The request is not valid'));
   return { type: 'urn:codecall:internal', title: 'internal', status: 500, code: 'internal', message: 'Internal error' };

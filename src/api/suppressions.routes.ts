@@ -5,6 +5,7 @@ import type { PrismaClient } from '../db/prisma.js';
 import { AppError, ValidationError } from '../errors.js';
 import { parseCsvRows } from './csv-campaign.js';
 import { parseWith } from './parse.js';
+import { jsonBody } from './json-body.js';
 
 export const phoneParam = z.string().regex(/^\+?\d{3,20}$/, 'must be 3 to 20 digits with an optional leading +');
 export const suppressionEntry = z.strictObject({ phone: phoneParam, reason: z.string().trim().min(1).max(200).optional() });
@@ -13,7 +14,7 @@ export const suppressionListQuery = z.strictObject({ limit: z.coerce.number().in
 /** /api/suppressions: numbers never to be called. JSON one at a time, or a CSV (`phone,reason`) in bulk. */
 export function suppressionRoutes(prisma: PrismaClient): Router {
   const r = Router();
-  r.post('/suppressions', express.json({ limit: '64kb' }), express.text({ type: ['text/csv', 'application/csv'], limit: '16mb' }), async (req, res) => {
+  r.post('/suppressions', jsonBody({ limit: '64kb' }), express.text({ type: ['text/csv', 'application/csv'], limit: '16mb' }), async (req, res) => {
     if (req.is(['text/csv', 'application/csv'])) {
       const rows = parseCsvRows(String(req.body ?? ''), ['phone', 'reason']);
       const entries = rows.map((row, i) => {

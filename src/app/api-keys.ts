@@ -25,17 +25,17 @@ export async function listApiKeys(prisma: PrismaClient) {
 }
 
 /**
- * The scopes a presented key grants, or null. Keys from API_KEYS (simple set-ups) grant
+ * The name and scopes of a presented key, or null. Keys from API_KEYS (simple set-ups) grant
  * every scope; database keys their own, until revoked. Last use is recorded at most once a
  * minute per key.
  */
-export async function scopesOfKey(prisma: PrismaClient, envKeys: string[], key: string): Promise<ApiScope[] | null> {
+export async function scopesOfKey(prisma: PrismaClient, envKeys: string[], key: string): Promise<{ name: string; scopes: ApiScope[] } | null> {
   const given = Buffer.from(digest(key), 'hex');
-  if (envKeys.some((k) => timingSafeEqual(Buffer.from(digest(k), 'hex'), given))) return [...API_SCOPES];
+  if (envKeys.some((k) => timingSafeEqual(Buffer.from(digest(k), 'hex'), given))) return { name: 'API_KEYS', scopes: [...API_SCOPES] };
   const found = await prisma.apiKey.findUnique({ where: { keyHash: digest(key) } });
   if (!found || found.revokedAt) return null;
   if (!found.lastUsedAt || Date.now() - found.lastUsedAt.getTime() > 60_000) {
     await prisma.apiKey.update({ where: { id: found.id }, data: { lastUsedAt: new Date() } });
   }
-  return found.scopes.filter((s): s is ApiScope => (API_SCOPES as readonly string[]).includes(s));
+  return { name: found.name, scopes: found.scopes.filter((s): s is ApiScope => (API_SCOPES as readonly string[]).includes(s)) };
 }

@@ -1,10 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import express, { Router, type RequestHandler } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { metrics } from '../metrics.js';
 import { REPORT_PATH } from '../pbx/yeastar/report-target.js';
 import type { ReportSources } from './report-sources.js';
+import { jsonBody } from '../api/json-body.js';
 
 export interface ReportReceiver {
   /** Resolves once the report is stored durably; the PBX resends anything not answered 200. */
@@ -29,7 +30,7 @@ export function pbxReportRoutes(deps: { receiver: ReportReceiver; secret: string
     deps.log.warn({ event: 'report.rejected', reason: 'source', from: req.socket.remoteAddress }, 'report from an address not allowed to send them');
     next(new AppError('forbidden', 'Reports are not accepted from this address'));
   };
-  r.post(`${REPORT_PATH}/:secret`, fromAllowedSource, express.json({ limit: '64kb', type: () => true }), async (req, res) => {
+  r.post(`${REPORT_PATH}/:secret`, fromAllowedSource, jsonBody({ limit: '64kb', anyType: true }), async (req, res) => {
     const end = metrics.reportIngest.startTimer();
     if (!timingSafeEqual(digest(String(req.params.secret)), expected)) {
       metrics.reportsRejected.inc({ reason: 'bad_path' });

@@ -1,7 +1,10 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { AUDITED_ROUTES, UNAUDITED_POSTS } from '../../src/api/audit-trail.js';
 import { createApiKey } from '../../src/app/api-keys.js';
+import { createStaffUser } from '../../src/app/staff-auth.js';
+import { Browser } from '../support/browser.js';
 import { useEngine } from '../support/engine-harness.js';
 
 const METRICS_TOKEN = 'metrics-token-0123456789';
@@ -163,5 +166,55 @@ describe('API keys', () => {
     const blocked = await getFrom('127.0.0.3', `${e.baseUrl}/api/campaigns`, good);
     expect(blocked.status).toBe(429);
     expect((await getFrom('127.0.0.1', `${e.baseUrl}/api/campaigns`, good)).status).toBe(200);
+  });
+});
+
+describe('the audit log', () => {
+  const admin = (path: string) => e.api('GET', path);
+
+  it('records who created, paused, cancelled and exported what, readable with an admin key only', async () => {
+    const key = await createApiKey(e.prisma, 'booking-office', ['submit', 'read']);
+    const call = (method: string, path: string, body?: unknown) =>
+      fetch(e.baseUrl + path, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+    const created = await call('POST', '/api/campaigns', { name: 'audited', calls: [{ phone: '13744440005', code: '1234' }], options: { window: { start: '00:00', end: '00:01', timezone: 'Pacific/Kiritimati' } } });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    await call('POST', `/api/campaigns/${id}/pause`);
+    await call('POST', `/api/campaigns/${id}/cancel`);
+    expect((await call('POST', `/api/campaigns/${id}/resume`)).status).toBe(409);
+
+    await createStaffUser(e.prisma, 'olga', 'a long passphrase 123', 'operator');
+    const staff = new Browser(e.baseUrl);
+    expect((await staff.signIn('olga', 'a long passphrase 123')).status).toBe(303);
+    expect((await staff.get(`/campaigns/${id}/export.csv`)).status).toBe(200);
+
+    expect((await call('GET', '/api/audit')).status).toBe(403);
+    // Rows are written once each answer went out: give the last one a moment.
+    let mine: { actor: string; action: string; target: string; reqId: string | null }[] = [];
+    for (let i = 0; i < 50 && mine.length < 4; i++) {
+      const log = await admin('/api/audit?limit=20');
+      expect(log.status).toBe(200);
+      mine = (log.body.items as typeof mine).filter((x) => x.target === id).reverse();
+      if (mine.length < 4) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(mine.map((i) => `${i.actor} ${i.action}`)).toEqual([
+      'key:booking-office campaign.create',
+      'key:booking-office campaign.pause',
+      'key:booking-office campaign.cancel',
+      'staff:olga campaign.export',
+    ]);
+    expect(mine.every((i) => i.reqId)).toBe(true);
+    expect((await admin('/api/audit?action=campaign.export&actor=staff:olga')).body.items).toHaveLength(1);
+  });
+
+  it('covers every route that changes something', () => {
+    const app = (e.runtime.server as unknown as { _events: { request: { router: { stack: Layer[] } } } })._events.request;
+    const changing = servedRoutes(app.router.stack)
+      .filter((r) => r.method !== 'GET' && !r.path.startsWith('/admin/queues'))
+      .map((r) => `${r.method} ${r.path}`);
+    const unaccounted = changing.filter((name) => !(name in AUDITED_ROUTES) && !(name in UNAUDITED_POSTS));
+    expect(unaccounted).toEqual([]);
+    const served = new Set(servedRoutes(app.router.stack).map((r) => `${r.method} ${r.path}`));
+    for (const name of [...Object.keys(AUDITED_ROUTES), ...Object.keys(UNAUDITED_POSTS)]) expect(served, name).toContain(name);
   });
 });

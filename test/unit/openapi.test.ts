@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import { describe, expect, it } from 'vitest';
+import { auditRoutes } from '../../src/api/audit.routes.js';
 import { campaignRoutes } from '../../src/api/campaigns.routes.js';
 import { buildOpenApi, OPERATIONS } from '../../src/api/openapi.js';
 import { suppressionRoutes } from '../../src/api/suppressions.routes.js';
@@ -15,7 +16,7 @@ function servedRoutes(router: Router): string[] {
 describe('the OpenAPI document', () => {
   // The routers are only built, never asked to handle a request, so their deps are not used.
   const deps = {} as Parameters<typeof campaignRoutes>[0];
-  const served = [...servedRoutes(campaignRoutes(deps)), ...servedRoutes(suppressionRoutes({} as never))].sort();
+  const served = [...servedRoutes(campaignRoutes(deps)), ...servedRoutes(suppressionRoutes({} as never)), ...servedRoutes(auditRoutes({} as never))].sort();
   const documented = OPERATIONS.map((o) => `${o.method.toUpperCase()} ${o.path}`).sort();
 
   it('lists every /api route the service serves, and no other', () => {

@@ -1,6 +1,8 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { API_SCOPES, createApiKey, listApiKeys, revokeApiKey } from '../../app/api-keys.js';
+import { listAudit } from '../../app/audit.js';
+import { auditQuery } from '../audit.routes.js';
 import type { PrismaClient } from '../../db/prisma.js';
 import { parseWith } from '../parse.js';
 import { html } from './html.js';
@@ -9,7 +11,7 @@ import { pageContext, requireStaff } from './session.js';
 
 const newKey = z.object({ name: z.string().trim().regex(/^[\w. -]{2,64}$/), scopes: z.union([z.enum(API_SCOPES), z.array(z.enum(API_SCOPES))]).transform((s) => (Array.isArray(s) ? s : [s])) });
 
-/** Admins create and revoke the booking systems' API keys; a new key is shown once. */
+/** Admins create and revoke the booking systems' API keys (a new key is shown once), and read the audit log. */
 export function keyRoutes(prisma: PrismaClient): Router {
   const r = Router();
   const form = express.urlencoded({ extended: true, limit: '8kb' });
@@ -33,6 +35,19 @@ ${keys.map((k) => html`<tr><td>${k.name}</td><td><code>${k.prefix}…</code></td
   };
 
   r.get('/admin/keys', requireStaff('admin'), (req, res) => show(req, res));
+  r.get('/admin/audit', requireStaff('admin'), async (req, res) => {
+    const ctx = pageContext(req, res);
+    const { t } = ctx;
+    const q = parseWith(auditQuery, req.query);
+    const page = await listAudit(prisma, { limit: q.limit, before: q.cursor ?? null, actor: q.actor ?? null, action: q.action ?? null });
+    res.type('html').send(
+      layout(ctx, t.audit, html`<h1>${t.audit}</h1>
+<div class="wrap"><table><thead><tr><th scope="col">${t.when}</th><th scope="col">${t.who}</th><th scope="col">${t.what}</th><th scope="col">${t.on}</th><th scope="col">IP</th></tr></thead><tbody>
+${page.items.map((e) => html`<tr><td>${e.at.toISOString().replace('T', ' ').slice(0, 19)}</td><td>${e.actor}</td><td>${e.action}</td><td>${e.target ?? ''}</td><td>${e.ip ?? ''}</td></tr>`)}
+</tbody></table></div>
+${page.nextCursor ? html`<p><a href="/admin/audit?cursor=${page.nextCursor}">→</a></p>` : ''}`).toString(),
+    );
+  });
   r.post('/admin/keys', form, requireStaff('admin'), async (req, res) => {
     const k = parseWith(newKey, req.body);
     const key = await createApiKey(prisma, k.name, k.scopes);

@@ -46,7 +46,7 @@ export function pageRoutes(prisma: PrismaClient): Router {
     });
     res.type('html').send(
       layout(ctx, ctx.t.campaigns, html`<h1>${ctx.t.campaigns}</h1>
-${ctx.session && ctx.session.role !== 'viewer' ? html`<p><a class="button" href="/campaigns/new">+ CSV</a>${ctx.session.role === 'admin' ? html` <a href="/admin/queues">Queues</a> <a href="/admin/users">${ctx.t.users}</a> <a href="/admin/keys">API keys</a>` : ''}</p>` : ''}
+${ctx.session && ctx.session.role !== 'viewer' ? html`<p><a class="button" href="/campaigns/new">+ CSV</a>${ctx.session.role === 'admin' ? html` <a href="/admin/queues">Queues</a> <a href="/admin/users">${ctx.t.users}</a> <a href="/admin/keys">API keys</a> <a href="/admin/audit">${ctx.t.audit}</a>` : ''}</p>` : ''}
 ${items.length === 0 ? html`<p>${ctx.t.noCampaigns}</p>` : html`<div class="wrap"><table><caption class="muted">${ctx.t.campaigns}</caption>
 <thead><tr><th scope="col">${ctx.t.name}</th><th scope="col">${ctx.t.status}</th><th scope="col">${ctx.t.progress}</th><th scope="col">${ctx.t.outcomes}</th><th scope="col" class="opt">${ctx.t.created}</th></tr></thead>
 <tbody>${rows}</tbody></table></div>`}

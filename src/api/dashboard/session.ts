@@ -39,6 +39,7 @@ export function loadSession(prisma: PrismaClient): RequestHandler {
   return async (req, res, next) => {
     res.setHeader('cache-control', 'no-store');
     res.locals.staff = await sessionFor(prisma, cookie(req, SESSION_COOKIE));
+    if (res.locals.staff) res.locals.actor = `staff:${(res.locals.staff as StaffSession).username}`;
     next();
   };
 }
