@@ -3,7 +3,7 @@ import { ValidationError } from '../errors.js';
 
 const COLUMNS = ['phone', 'code', 'prompt', 'ref', 'notAfter', 'codeExpiresAt', 'timezone'];
 
-/** Rows of a CSV with a header row; a column not in `columns` (matched without case) is a 400. */
+/** Rows of a CSV with a header row; no rows, or a column not in `columns` (matched without case), is a 400. */
 export function parseCsvRows(text: string, columns: readonly string[]): Record<string, string>[] {
   const byLower = new Map(columns.map((c) => [c.toLowerCase(), c]));
   let rows: Record<string, string>[];
@@ -12,7 +12,8 @@ export function parseCsvRows(text: string, columns: readonly string[]): Record<s
   } catch (err) {
     throw new ValidationError('The CSV is not valid', [{ path: '(body)', message: (err as Error).message }]);
   }
-  const header = rows[0] ? Object.keys(rows[0]) : [];
+  if (rows.length === 0) throw new ValidationError('The CSV has no rows', [{ path: '(body)', message: 'needs a header row and at least one row' }]);
+  const header = Object.keys(rows[0]!);
   const unknown = header.filter((h) => !columns.includes(h));
   if (unknown.length) throw new ValidationError('The CSV header is not valid', [{ path: 'header', message: `unknown column(s): ${unknown.join(', ')}` }]);
   return rows;
