@@ -28,8 +28,8 @@ export function maskPhone(phone: string): string {
   return `${digits.slice(0, keepHead)}${'*'.repeat(digits.length - keepHead - 4)}${digits.slice(-4)}`;
 }
 
-/** Digit runs long enough to be a phone number, not part of an id, a dotted PBX call id or a decimal. */
-const PHONE_LIKE = /(?<![\w.])\+?\d{7,15}(?![\w.])/g;
+/** Digit runs long enough to be a phone number, not part of a UUID or other id, a dotted PBX call id or a decimal. */
+const PHONE_LIKE = /(?<![\w.-])\+?\d{7,15}(?![\w.-])/g;
 
 /**
  * Every line passes through here: `phone` fields, and anything phone-like in other strings
