@@ -1,12 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PbxSimulator } from '../../src/simulator/pbx-simulator.js';
 import { phoneNumbers } from '../support/engine-harness.js';
+import { freePort, spawnService, until } from '../support/process-harness.js';
 import { testDatabases } from '../support/test-databases.js';
 
 const API_KEY = 'shutdown-test-key-0123456789';
@@ -27,12 +26,10 @@ afterAll(async () => {
 });
 
 const env = () => ({
-  ...process.env,
   NODE_ENV: 'test',
   DATABASE_URL: dbs.url('db'),
   REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
   REDIS_PREFIX: `codecall-shutdown-${prefixId}`,
-  PORT: String(port),
   PBX_URL: sim.url,
   PBX_USERNAME: 'api',
   PBX_PASSWORD: 'password',
@@ -45,34 +42,14 @@ const env = () => ({
 });
 const prefixId = randomBytes(4).toString('hex');
 
-/** `npm start` as a real process: the whole service, with its own signal handling. */
-function startService(): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/start.ts', 'all'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
 async function api(method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   return res.json();
 }
 
-async function until<T>(what: string, probe: () => Promise<T | null | false>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe().catch(() => null);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('SIGTERM in the middle of a campaign', () => {
   it('stops within its grace period, and a restarted process carries the campaign to the end without dialling anyone twice', async () => {
-    const first = startService();
+    const first = spawnService('all', port, env());
     try {
       await until('the service to be ready', async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok);
       const calls = Array.from({ length: 16 }, (_, i) => {
@@ -96,7 +73,7 @@ describe('SIGTERM in the middle of a campaign', () => {
       await new Promise((r) => setTimeout(r, 500));
       expect(sim.recorder.dials.length).toBe(dialsAtExit);
 
-      const second = startService();
+      const second = spawnService('all', port, env());
       try {
         const done = await until('the campaign to complete after the restart', async () => {
           const view = await api('GET', `/api/campaigns/${campaign.id}`);
@@ -116,14 +93,3 @@ describe('SIGTERM in the middle of a campaign', () => {
     }
   }, 60_000);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
