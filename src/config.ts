@@ -62,6 +62,8 @@ const serviceEnv = z.object({
   CALLBACK_SECRET: z.string().min(16, 'must be at least 16 characters').default('dev-callback-secret-change-me'),
   CALLBACK_MAX_AGE_MS: ms.default(24 * 3600_000),
   CALLBACK_RETRY_BASE_MS: ms.default(30_000),
+  /** Let callbacks go to loopback and private addresses (a receiver inside your network). */
+  CALLBACK_ALLOW_PRIVATE: bool.default(false),
   MEDIA_DIR: z.string().min(1).default('./media'),
   /** Keep prompt files after their call is done (they are removed otherwise). */
   KEEP_PROMPTS: bool.default(false),
@@ -141,7 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       sweepGraceMs: c.SWEEP_GRACE_MS,
       unreachableRetryMs: c.UNREACHABLE_RETRY_MS,
     },
-    callbacks: { secret: c.CALLBACK_SECRET, maxAgeMs: c.CALLBACK_MAX_AGE_MS, baseDelayMs: c.CALLBACK_RETRY_BASE_MS },
+    callbacks: { secret: c.CALLBACK_SECRET, maxAgeMs: c.CALLBACK_MAX_AGE_MS, baseDelayMs: c.CALLBACK_RETRY_BASE_MS, allowPrivate: c.CALLBACK_ALLOW_PRIVATE },
     apiKeys: c.API_KEYS,
     apiRateLimit: c.API_RATE_LIMIT,
     codeSecret: c.CODE_HMAC_SECRET,

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import { countCalls } from './campaign-queries.js';
 import { addTimeline } from './timeline.js';
 import { metrics } from '../metrics.js';
+import { postCallback } from './callback-transport.js';
 
 /**
  * Outcome callbacks to the booking system: one row per event, signed Stripe-style
@@ -41,6 +42,8 @@ export interface CallbackDeps {
   /** First retry delay; it doubles each time. */
   baseDelayMs: number;
   timeoutMs: number;
+  /** Deliver to loopback and private addresses too (receivers on the same network). */
+  allowPrivate: boolean;
 }
 
 /** Sends the deliveries that are due; returns how many were tried. */
@@ -58,15 +61,8 @@ async function deliverOne(deps: CallbackDeps, d: { id: string; call_id: string |
   let status: number | null = null;
   let error: string | null = null;
   try {
-    const res = await fetch(d.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'codecall-signature': signCallback(deps.secret, timestamp, body), 'idempotency-key': d.id, 'user-agent': 'codecall-callbacks' },
-      body,
-      signal: AbortSignal.timeout(deps.timeoutMs),
-      redirect: 'manual',
-    });
-    status = res.status;
-    await res.body?.cancel();
+    const headers = { 'content-type': 'application/json', 'codecall-signature': signCallback(deps.secret, timestamp, body), 'idempotency-key': d.id, 'user-agent': 'codecall-callbacks' };
+    status = await postCallback(d.url, headers, body, { timeoutMs: deps.timeoutMs, allowPrivate: deps.allowPrivate });
     if (status < 200 || status >= 300) error = `HTTP ${status}`;
   } catch (err) {
     error = (err as Error).message;

@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postCallback } from '../../src/app/callback-transport.js';
 import { startEngine, smsCall, type Engine } from '../support/engine-harness.js';
 import { waitFor } from '../support/report-receiver.js';
 
@@ -50,7 +51,7 @@ let e: Engine;
 let receiver: Receiver;
 beforeAll(async () => {
   receiver = await new Receiver().start();
-  e = await startEngine({ env: { CALLBACK_SECRET: SECRET, CALLBACK_RETRY_BASE_MS: '100', CALLBACK_MAX_AGE_MS: '1500' } });
+  e = await startEngine({ env: { CALLBACK_SECRET: SECRET, CALLBACK_RETRY_BASE_MS: '100', CALLBACK_MAX_AGE_MS: '1500', CALLBACK_ALLOW_PRIVATE: 'true' } });
 });
 afterAll(async () => {
   await e?.close();
@@ -102,5 +103,23 @@ describe('outcome callbacks', () => {
     receiver.status = () => 200;
     expect((await e.api('POST', `/api/callbacks/${dead.id}/redeliver`)).status).toBe(202);
     await waitFor(async () => (await list()).find((d) => d.id === dead.id)?.state === 'delivered', 10_000, 'redelivered');
+  });
+});
+
+describe('a callbackUrl that points inside the network', () => {
+  const send = (url: string, allowPrivate: boolean) => postCallback(url, { 'content-type': 'application/json' }, '{}', { timeoutMs: 2000, allowPrivate });
+
+  it('is refused by default, by address or by a name that resolves to one, and the receiver gets nothing', async () => {
+    const before = receiver.received.length;
+    const port = new URL(receiver.url).port;
+    for (const url of [receiver.url, `http://localhost:${port}/codecall`, `http://[::1]:${port}/codecall`, 'http://169.254.169.254/latest/meta-data/', 'http://10.1.2.3/x']) {
+      await expect(send(url, false), url).rejects.toThrow(/private/);
+    }
+    expect(receiver.received.length).toBe(before);
+  });
+
+  it('is delivered when CALLBACK_ALLOW_PRIVATE is set', async () => {
+    receiver.status = () => 204;
+    expect(await send(receiver.url, true)).toBe(204);
   });
 });
