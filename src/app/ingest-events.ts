@@ -55,3 +55,44 @@ function countReports(events: PbxEvent[], stored: { action: string }[]): void {
     if (n > k) metrics.reports.inc({ type, result: 'duplicate' }, n - k);
   }
 }
+
+/**
+ * Group commit for the webhook: while one insert is under way, reports arriving meanwhile
+ * wait and go into the next insert together. Each caller's promise settles once its own
+ * events are stored, so no report is acknowledged before it is durable; under load a
+ * statement carries hundreds of reports, and when idle a report is stored at once.
+ */
+export class ReportIngest {
+  private readonly waiting: { events: PbxEvent[]; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private flushing = false;
+
+  constructor(
+    private readonly deps: IngestDeps,
+    private readonly maxEvents = 1000,
+  ) {}
+
+  ingest(events: PbxEvent[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ events, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    while (this.waiting.length) {
+      let n = 0;
+      let take = 0;
+      while (take < this.waiting.length && (take === 0 || n + this.waiting[take]!.events.length <= this.maxEvents)) n += this.waiting[take++]!.events.length;
+      const batch = this.waiting.splice(0, take);
+      try {
+        await ingestEvents(this.deps, batch.flatMap((b) => b.events));
+        for (const b of batch) b.resolve();
+      } catch (err) {
+        for (const b of batch) b.reject(err);
+      }
+    }
+    this.flushing = false;
+  }
+}

@@ -8,7 +8,7 @@ import { CampaignSettingsCache } from '../app/campaign-policy.js';
 import { deliverDueCallbacks, notifyFinishedCampaigns } from '../app/callbacks.js';
 import { Dispatcher } from '../app/dispatcher.js';
 import { expireOverdue } from '../app/expire-overdue.js';
-import { ingestEvents } from '../app/ingest-events.js';
+import { ReportIngest } from '../app/ingest-events.js';
 import { placeDial } from '../app/place-dial.js';
 import { removeFinishedPrompts, renderPrompt, requestPrompts } from '../app/prepare-prompts.js';
 import { processReport } from '../app/process-report.js';
@@ -89,9 +89,8 @@ export async function startRuntime(config: Config, roles: Roles, log: Logger): P
     const s = app.listen(config.http.port, () => resolve(s));
   });
   driver = createPbxDriver(config, log, (server.address() as AddressInfo).port);
-  await driver.start(async (events) => {
-    await ingestEvents({ prisma, codeSecret: config.codeSecret, enqueueReports }, events);
-  });
+  const reportIngest = new ReportIngest({ prisma, codeSecret: config.codeSecret, enqueueReports });
+  await driver.start((events) => reportIngest.ingest(events));
 
   const stoppers: (() => Promise<void>)[] = [];
   if (roles.worker) {
