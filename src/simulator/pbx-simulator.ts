@@ -219,6 +219,7 @@ export class PbxSimulator {
       retryIvr: this.opts.retryIvr ?? '6503',
       ended: (c) => this.callEnded(c),
       answered: (c) => this.playPersonalPrompt(c),
+      codeReported: (c) => this.recorder.codeReports.push({ callId: c.callId, phone: c.phone, at: Date.now() }),
     });
     this.seq += 3;
     this.recorder.dialled(outto, callId, this.liveCalls().some((c) => c.phone === outto));

@@ -12,6 +12,8 @@ export interface SimCallEnv {
   ended: (call: SimCall) => void;
   /** Called when the callee answers and the entry IVR starts its prompts. */
   answered?: (call: SimCall) => void;
+  /** Called when the code string report goes out, to time the decision that follows. */
+  codeReported?: (call: SimCall) => void;
 }
 
 export type SimCallState = 'ringing' | 'talking' | 'ended';
@@ -122,6 +124,7 @@ export class SimCall {
     await this.key('#', this.callId);
     await this.emit('DTMF', this.member(this.callId), { infos: digits });
     this.codesReported += 1;
+    this.env.codeReported?.(this);
     await this.wait(t.holdTimeout);
     // Nobody moved the call during the hold music: the dialplan starts the code prompt again
     // (seed: Goto back to the code IVR), and the caller keys once more before giving up.

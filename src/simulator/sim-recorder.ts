@@ -26,6 +26,8 @@ export class SimRecorder {
   ended: EndedCall[] = [];
   /** What the entry IVR found when it went to play each callee's personal prompt. */
   prompts: { phone: string; callId: string; found: boolean; bytes: number; wav: boolean }[] = [];
+  /** When each code string report went out: a transfer for the call follows if all is well. */
+  codeReports: { callId: string; phone: string; at: number }[] = [];
   requests: Record<string, number> = {};
   maxLive = 0;
   lostDialAnswers = 0;
@@ -57,6 +59,7 @@ export class SimRecorder {
       hangups: this.hangups,
       ended: this.ended,
       prompts: this.prompts,
+      codeReports: this.codeReports,
       requests: this.requests,
       maxLive: this.maxLive,
       lostDialAnswers: this.lostDialAnswers,

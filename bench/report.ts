@@ -1,0 +1,43 @@
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+
+/** One benchmark's table: figure, measured, baseline(s) of the same run, ratio, target. */
+export interface Section {
+  title: string;
+  rows: [string, string, string, string, string][];
+  notes?: string[];
+}
+
+function version(cmd: string, args: string[]): string {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8' }).trim().split('\n')[0]!;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function machine(): string {
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string> };
+  return [
+    `${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`,
+    `Node ${process.version}, ${version('psql', ['--version'])}, ${version('redis-server', ['--version'])}`,
+    `express ${pkg.dependencies.express}, bullmq ${pkg.dependencies.bullmq}, prisma ${pkg.dependencies.prisma}, pg ${pkg.dependencies.pg}`,
+  ].join('; ');
+}
+
+/** Appends a dated run to docs/BENCHMARKS.md and returns the markdown. */
+export function appendRun(sections: Section[]): string {
+  const lines = [`## Run of ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`, '', machine(), ''];
+  for (const s of sections) {
+    lines.push(`### ${s.title}`, '', '| figure | codecall | baseline, same run | ratio | target |', '|---|---|---|---|---|');
+    for (const row of s.rows) lines.push(`| ${row.join(' | ')} |`);
+    for (const n of s.notes ?? []) lines.push('', n);
+    lines.push('');
+  }
+  const md = lines.join('\n');
+  const file = 'docs/BENCHMARKS.md';
+  if (!existsSync(file)) writeFileSync(file, '# Benchmarks\n\n`npm run bench` appends a run here. Ratios against baselines measured in the same run are what to compare: this machine is noisy.\n\n');
+  appendFileSync(file, `${md}\n`);
+  return md;
+}

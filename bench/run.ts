@@ -1,0 +1,29 @@
+// npm run bench [-- ingest tts ...]: runs the benchmarks (all by default) against 127.0.0.1
+// only, bounded in time and count, and appends the results to docs/BENCHMARKS.md.
+import { benchBatch } from './batch.js';
+import { benchCampaign } from './campaign.js';
+import { benchDecision } from './decision.js';
+import { benchIngest } from './ingest.js';
+import { benchPacing } from './pacing.js';
+import { benchTts } from './tts.js';
+import { appendRun, type Section } from './report.js';
+
+const BENCHES: Record<string, () => Promise<Section>> = {
+  ingest: benchIngest,
+  batch: benchBatch,
+  pacing: benchPacing,
+  decision: benchDecision,
+  campaign: benchCampaign,
+  tts: benchTts,
+};
+
+const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);
+const sections: Section[] = [];
+for (const name of chosen) {
+  const bench = BENCHES[name];
+  if (!bench) throw new Error(`no benchmark ${name}; choose from ${Object.keys(BENCHES).join(', ')}`);
+  console.error(`running ${name} ...`);
+  sections.push(await bench());
+}
+console.log(appendRun(sections));
+process.exit(0);
