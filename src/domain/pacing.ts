@@ -1,6 +1,7 @@
 /**
- * Even spacing of dials: one slot every 1/rate seconds, and never more than `rate` dials in
- * any one-second window (a limiter that refills once a second releases them in bursts).
+ * Even spacing of dials: one slot every 1/rate seconds, and never more than BURST × `rate`
+ * dials in any one-second window (a limiter that refills once a second releases them in
+ * bursts instead).
  */
 export interface PaceState {
   nextSlotAt: number;
@@ -13,13 +14,20 @@ export function initialPace(): PaceState {
 }
 
 const WINDOW_MS = 1000;
+/**
+ * Dials allowed in any one-second window, as a multiple of the rate: enough to catch up a late
+ * tick without falling behind the rate, with room left for the jitter of the dial queue, so
+ * the PBX sees at most 1.1 × the rate in any second.
+ */
+const BURST = 1.05;
 /** How late a dispatcher tick may come and still use the slots it missed. */
 const LATE_TICK_MS = 100;
 
 /** How many dials may start at `now` given free concurrency `capacity`, and the pace after them. */
 export function takeSlots(pace: PaceState, now: number, callsPerSecond: number, capacity: number): { count: number; pace: PaceState } {
   const interval = WINDOW_MS / callsPerSecond;
-  const perWindow = Math.max(1, Math.floor(callsPerSecond));
+  // A tick that comes late catches up the slots it missed, a few dials at once.
+  const perWindow = Math.max(1, Math.floor(callsPerSecond * BURST));
   const recent = pace.recent.filter((t) => now - t < WINDOW_MS);
   // Slots stay on their grid while ticks come a little late (no drift below the rate); a
   // campaign idle or held back for longer starts a new grid now (no burst of missed slots).

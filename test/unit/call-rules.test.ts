@@ -405,10 +405,25 @@ describe('pacing', () => {
     return most;
   }
 
-  it('never lets any one-second window hold more than 20 dials at 20 calls per second, and totals about 200 in 10 s', () => {
+  it('never lets any one-second window hold more than 22 dials (1.1 x) at 20 calls per second, and totals about 200 in 10 s', () => {
     const { dials } = simulate(20, 1000, BASE, BASE + 10_000);
-    expect(busiestSecond(dials)).toBeLessThanOrEqual(20);
+    expect(busiestSecond(dials)).toBeLessThanOrEqual(22);
     expect(Math.abs(dials.length - 200)).toBeLessThanOrEqual(4);
+  });
+
+  it('keeps the rate when ticks come irregularly, catching up late ticks within 1.1 x per second', () => {
+    // Ticks 20 to 80 ms apart, as a busy event loop delivers them (a fixed pseudo-random walk).
+    const dials: number[] = [];
+    let p = initialPace();
+    let seed = 7;
+    for (let now = BASE; now < BASE + 100_000; now += 20 + ((seed = (seed * 48271) % 2147483647) % 61)) {
+      const r = takeSlots(p, now, 20, 1000);
+      for (let i = 0; i < r.count; i++) dials.push(now);
+      p = r.pace;
+    }
+    const rate = (dials.length - 1) / ((dials.at(-1)! - dials[0]!) / 1000);
+    expect(Math.abs(rate / 20 - 1)).toBeLessThan(0.02);
+    expect(busiestSecond(dials)).toBeLessThanOrEqual(22);
   });
 
   it('does not bank slots while a campaign is idle', () => {
@@ -419,7 +434,7 @@ describe('pacing', () => {
     expect(burst.count).toBeLessThanOrEqual(2);
     const after = simulate(20, 1000, resume + TICK, resume + 2000, burst.pace);
     const dials = [...Array.from({ length: burst.count }, () => resume), ...after.dials];
-    expect(busiestSecond(dials)).toBeLessThanOrEqual(20);
+    expect(busiestSecond(dials)).toBeLessThanOrEqual(22);
   });
 
   it('does not bank slots on a campaign that starts after a long idle spell', () => {
