@@ -26,7 +26,7 @@ export async function benchCampaign(): Promise<Section> {
     const cpu0 = processes.map(cpuSeconds);
     const t0 = performance.now();
     const id = await submit(c, batch(c, CALLS), { maxConcurrent: 250, callsPerSecond: RATE, maxDialAttempts: 1, maxCodeAttempts: 3 });
-    await untilDone(c, id, 3_600_000);
+    const counts = await untilDone(c, id, 3_600_000);
     const wall = (performance.now() - t0) / 1000;
     clearInterval(timer);
     const cpu = processes.map((p, i) => cpuSeconds(p) - cpu0[i]!);
@@ -41,6 +41,7 @@ export async function benchCampaign(): Promise<Section> {
         ['wall time', `${wall.toFixed(1)} s`, `dialling alone at ${RATE}/s: ${ideal.toFixed(0)} s`, `${(wall / ideal).toFixed(2)}×`, ''],
         ['CPU per call (api + worker)', `${((1000 * (cpu[0]! + cpu[1]!)) / CALLS).toFixed(1)} ms`, `api ${((1000 * cpu[0]!) / CALLS).toFixed(1)} ms, worker ${((1000 * cpu[1]!) / CALLS).toFixed(1)} ms`, '', ''],
         ['peak memory (RSS)', `api ${mb(peak.get('api')!)}, worker ${mb(peak.get('worker')!)}`, '', '', '< 250 MB each'],
+        ['outcomes', ['verified', 'code_failed', 'abandoned', 'declined', 'no_answer', 'busy', 'failed'].map((o) => `${o} ${counts[o] ?? 0}`).join(', '), 'by persona: 40% verified, 10% each other', '', ''],
         ['calls lost or doubled', breaches.length ? breaches.slice(0, 3).join('; ') : 'none', `${c.sim.recorder.dials.length} dials, ${c.sim.recorder.transfers.length} transfers`, '', 'none'],
       ],
     };
