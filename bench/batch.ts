@@ -1,36 +1,20 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PbxSimulator } from '../src/simulator/pbx-simulator.js';
-import { API_KEY, freePort, spawnService, stopService, waitReady } from '../test/support/process-harness.js';
-import { queryDatabase, testDatabases } from '../test/support/test-databases.js';
+import { API_KEY } from '../test/support/process-harness.js';
+import { queryDatabase } from '../test/support/test-databases.js';
+import { startApiOnly } from './api-only.js';
 import type { Section } from './report.js';
 
 const CALLS = 100_000;
 
 /** 100,000 calls through POST /api/campaigns until stored and waiting, against a plain COPY of the same rows. */
 export async function benchBatch(): Promise<Section> {
-  const dbs = testDatabases('bench');
-  const databaseUrl = dbs.url('batch');
-  const sim = await new PbxSimulator({ timeScale: 1 }).start();
-  const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'codecall-bench-batch-'));
   // Only the API: no dispatcher, so the calls stay waiting once stored.
-  const api = spawnService('api', port, {
-    NODE_ENV: 'test',
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    REDIS_PREFIX: `codecall-bench-${randomBytes(3).toString('hex')}`,
-    PBX_URL: sim.url,
-    PBX_USERNAME: 'api',
-    PBX_PASSWORD: 'password',
-    API_KEYS: API_KEY,
-    LOG_LEVEL: 'warn',
-  });
+  const { port, databaseUrl, close } = await startApiOnly('batch');
   try {
-    await waitReady(api);
     const calls = Array.from({ length: CALLS }, (_, i) => ({ phone: `137${String(i).padStart(8, '0')}`, code: String(100000 + i), ref: `b${i}` }));
     const body = JSON.stringify({ name: 'bench', calls, options: { window: { start: '00:00', end: '00:01', timezone: 'Pacific/Kiritimati' } } });
     const runs: number[] = [];
@@ -58,9 +42,7 @@ export async function benchBatch(): Promise<Section> {
       notes: ['Includes sending 7 MB of JSON, validating every row, hashing every code (HMAC-SHA256), checking the suppression list and writing the calls in one transaction.'],
     };
   } finally {
-    await stopService(api, 'SIGKILL');
-    await sim.stop();
-    await dbs.dropAll();
+    await close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

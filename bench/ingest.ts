@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { PbxSimulator } from '../src/simulator/pbx-simulator.js';
-import { freePort, spawnService, stopService, until, waitReady } from '../test/support/process-harness.js';
-import { testDatabases } from '../test/support/test-databases.js';
+import { freePort, stopService, until } from '../test/support/process-harness.js';
+import { startApiOnly } from './api-only.js';
 import { closedLoop, paced, type LoadResult } from './load.js';
 import type { Section } from './report.js';
 
@@ -44,24 +42,9 @@ function startBaseline(mode: 'bare' | 'naive', port: number, databaseUrl: string
 
 /** Reports per second and latency on the PBX webhook, against a bare Express handler and a naive transaction per report. */
 export async function benchIngest(): Promise<Section> {
-  const dbs = testDatabases('bench');
-  const databaseUrl = dbs.url('ingest');
-  const sim = await new PbxSimulator({ timeScale: 1 }).start();
-  const port = await freePort();
-  const api = spawnService('api', port, {
-    NODE_ENV: 'test',
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    REDIS_PREFIX: `codecall-bench-${randomBytes(3).toString('hex')}`,
-    PBX_URL: sim.url,
-    PBX_USERNAME: 'api',
-    PBX_PASSWORD: 'password',
-    PBX_REPORT_SECRET: SECRET,
-    LOG_LEVEL: 'warn',
-  });
+  const { api, port, databaseUrl, close } = await startApiOnly('ingest', { PBX_REPORT_SECRET: SECRET });
   const results: Record<string, { max: LoadResult; paced: LoadResult }> = {};
   try {
-    await waitReady(api);
     results.codecall = await measure(`http://127.0.0.1:${port}/pbx/reports/${SECRET}`);
     await stopService(api);
     for (const mode of ['bare', 'naive'] as const) {
@@ -72,9 +55,7 @@ export async function benchIngest(): Promise<Section> {
       b.child.kill('SIGTERM');
     }
   } finally {
-    await stopService(api, 'SIGKILL');
-    await sim.stop();
-    await dbs.dropAll();
+    await close();
   }
   const r = (x: LoadResult) => `${Math.round(x.perSecond)}/s`;
   const lat = (x: LoadResult) => `${x.p50.toFixed(1)} / ${x.p99.toFixed(1)} ms`;
