@@ -70,6 +70,9 @@ describe('SIGTERM in the middle of a campaign', () => {
       expect(Date.now() - signalled).toBeLessThan(6_000);
       expect(first.output()).toContain('shutdown.start');
       const dialsAtExit = sim.recorder.dials.length;
+      // Callees on the line while no codecall runs may give up waiting for their decision
+      // (the simulated hold music lasts a second): they end abandoned, never dialled again.
+      const liveAtExit = sim.liveCalls().length;
       await new Promise((r) => setTimeout(r, 500));
       expect(sim.recorder.dials.length).toBe(dialsAtExit);
 
@@ -79,7 +82,8 @@ describe('SIGTERM in the middle of a campaign', () => {
           const view = await api('GET', `/api/campaigns/${campaign.id}`);
           return view.status === 'completed' ? view : null;
         });
-        expect(done.counts.verified).toBe(16);
+        expect(done.counts.verified + done.counts.abandoned).toBe(16);
+        expect(done.counts.abandoned).toBeLessThanOrEqual(liveAtExit);
         const numbers = calls.map((c) => c.phone);
         const dials = sim.recorder.dials.filter((d) => numbers.includes(d.phone));
         expect(dials).toHaveLength(16);
