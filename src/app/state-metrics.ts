@@ -23,7 +23,6 @@ interface Snapshot {
  */
 export function stateMetrics(deps: StateMetricsDeps): Registry {
   const registry = new Registry();
-  const registers = [registry];
   let cached: { at: number; snapshot: Promise<Snapshot> } | null = null;
   const snapshot = () => {
     if (!cached || Date.now() - cached.at > (deps.cacheMs ?? 2000)) {
@@ -34,70 +33,30 @@ export function stateMetrics(deps: StateMetricsDeps): Registry {
     return cached.snapshot;
   };
 
-  new Gauge({
-    name: 'codecall_calls',
-    help: 'Calls not yet done, by status (pending waits to be dialled; the others are live)',
-    labelNames: ['status'],
-    registers,
-    async collect() {
-      const s = await snapshot();
-      this.reset();
-      for (const r of s.byStatus) this.set({ status: r.status }, r.n);
-    },
-  });
-  new Gauge({
-    name: 'codecall_live_calls',
-    help: 'Calls with an attempt under way (dialling, ringing, answered, confirmed, routed)',
-    registers,
-    async collect() {
-      const s = await snapshot();
-      this.set(s.byStatus.filter((r) => (ACTIVE_STATUSES as readonly string[]).includes(r.status)).reduce((sum, r) => sum + r.n, 0));
-    },
-  });
-  new Gauge({
-    name: 'codecall_calls_by_outcome',
-    help: 'Calls that reached an outcome, by outcome, among the calls kept',
-    labelNames: ['outcome'],
-    registers,
-    async collect() {
-      const s = await snapshot();
-      this.reset();
-      for (const r of s.byOutcome) this.set({ outcome: r.outcome }, r.n);
-    },
-  });
-  new Gauge({
-    name: 'codecall_callback_deliveries',
-    help: 'Outcome callbacks waiting to be delivered (pending) or given up (dead)',
-    labelNames: ['state'],
-    registers,
-    async collect() {
-      const s = await snapshot();
-      this.reset();
-      for (const state of ['pending', 'dead']) this.set({ state }, s.callbacks.find((r) => r.state === state)?.n ?? 0);
-    },
-  });
-  new Gauge({
-    name: 'codecall_queue_jobs',
-    help: 'Jobs in each queue, by state',
-    labelNames: ['queue', 'state'],
-    registers,
-    async collect() {
-      const s = await snapshot();
-      this.reset();
-      for (const q of s.queues) for (const [state, n] of Object.entries(q.counts)) this.set({ queue: q.name, state }, n);
-    },
-  });
-  new Gauge({
-    name: 'codecall_queue_oldest_waiting_seconds',
-    help: 'How long the oldest job waiting in each queue has waited (0 when none waits)',
-    labelNames: ['queue'],
-    registers,
-    async collect() {
-      const s = await snapshot();
-      this.reset();
-      for (const q of s.queues) this.set({ queue: q.name }, q.oldestWaitingMs / 1000);
-    },
-  });
+  /** A gauge whose samples are worked out from the shared snapshot at each scrape. */
+  const gauge = (name: string, help: string, labelNames: string[], samples: (s: Snapshot) => [Record<string, string>, number][]) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      async collect() {
+        const s = await snapshot();
+        this.reset();
+        for (const [labels, value] of samples(s)) this.set(labels, value);
+      },
+    });
+
+  gauge('codecall_calls', 'Calls not yet done, by status (pending waits to be dialled; the others are live)', ['status'], (s) => s.byStatus.map((r) => [{ status: r.status }, r.n]));
+  gauge('codecall_live_calls', 'Calls with an attempt under way (dialling, ringing, answered, confirmed, routed)', [], (s) => [
+    [{}, s.byStatus.filter((r) => (ACTIVE_STATUSES as readonly string[]).includes(r.status)).reduce((sum, r) => sum + r.n, 0)],
+  ]);
+  gauge('codecall_calls_by_outcome', 'Calls that reached an outcome, by outcome, among the calls kept', ['outcome'], (s) => s.byOutcome.map((r) => [{ outcome: r.outcome }, r.n]));
+  gauge('codecall_callback_deliveries', 'Outcome callbacks waiting to be delivered (pending) or given up (dead)', ['state'], (s) =>
+    ['pending', 'dead'].map((state) => [{ state }, s.callbacks.find((r) => r.state === state)?.n ?? 0]),
+  );
+  gauge('codecall_queue_jobs', 'Jobs in each queue, by state', ['queue', 'state'], (s) => s.queues.flatMap((q) => Object.entries(q.counts).map(([state, n]) => [{ queue: q.name, state }, n] as [Record<string, string>, number])));
+  gauge('codecall_queue_oldest_waiting_seconds', 'How long the oldest job waiting in each queue has waited (0 when none waits)', ['queue'], (s) => s.queues.map((q) => [{ queue: q.name }, q.oldestWaitingMs / 1000]));
   return registry;
 }
 
