@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createPrisma } from '../src/db/prisma.js';
+import { createDb } from '../src/db/prisma.js';
 import { startCluster, type ServiceProcess } from '../test/support/process-harness.js';
 import { invariantBreaches } from '../test/support/invariants.js';
 import { batch, submit, untilDone } from '../test/faults/campaign-faults.js';
@@ -30,7 +30,7 @@ export async function benchCampaign(): Promise<Section> {
     const wall = (performance.now() - t0) / 1000;
     clearInterval(timer);
     const cpu = processes.map((p, i) => cpuSeconds(p) - cpu0[i]!);
-    const prisma = createPrisma(c.databaseUrl, 2);
+    const prisma = createDb(c.databaseUrl, 2);
     const breaches = await invariantBreaches(prisma, c.sim, id, 1);
     await prisma.$disconnect();
     const ideal = CALLS / RATE;

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { recordAudit } from '../app/audit.js';
-import type { PrismaClient } from '../db/prisma.js';
+import type { Db } from '../db/prisma.js';
 import type { Logger } from '../logger.js';
 
 /** The routes that change something (or export data), and the audit action each records. */
@@ -39,7 +39,7 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
  * Records an audit row for every audited route that succeeded, once the answer is sent, with
  * the actor the key or session check put in res.locals.actor.
  */
-export function auditTrail(prisma: PrismaClient, log: Logger): RequestHandler {
+export function auditTrail(prisma: Db, log: Logger): RequestHandler {
   return (req, res, next) => {
     res.on('finish', () => {
       if (!req.route || res.statusCode >= 400) return;

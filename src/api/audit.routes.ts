@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { listAudit } from '../app/audit.js';
-import type { PrismaClient } from '../db/prisma.js';
+import type { Db } from '../db/prisma.js';
 import { parseWith } from './parse.js';
 
 export const auditQuery = z.strictObject({
@@ -12,7 +12,7 @@ export const auditQuery = z.strictObject({
 });
 
 /** /api/audit: who changed or exported what, newest first (admin scope). */
-export function auditRoutes(prisma: PrismaClient): Router {
+export function auditRoutes(prisma: Db): Router {
   const r = Router();
   r.get('/audit', async (req, res) => {
     const q = parseWith(auditQuery, req.query);

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import { scopesOfKey, type ApiScope } from '../app/api-keys.js';
-import type { PrismaClient } from '../db/prisma.js';
+import type { Db } from '../db/prisma.js';
 import { AppError } from '../errors.js';
 import { FailureLimiter, WindowLimiter } from './rate-limit.js';
 
@@ -9,7 +9,7 @@ import { FailureLimiter, WindowLimiter } from './rate-limit.js';
  * Bearer keys: from API_KEYS or the database. Reads need the `read` scope, changes `submit`,
  * and removing a number from the suppression list `admin`.
  */
-export function requireApiKey(prisma: PrismaClient, envKeys: string[], requestsPerMinute: number): RequestHandler {
+export function requireApiKey(prisma: Db, envKeys: string[], requestsPerMinute: number): RequestHandler {
   // An address that keeps presenting wrong keys is guessing; a key that floods is a runaway client.
   const guesses = new FailureLimiter(20);
   const requests = new WindowLimiter(requestsPerMinute);

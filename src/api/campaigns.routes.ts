@@ -8,7 +8,7 @@ import { changeCampaignStatus } from '../app/campaign-control.js';
 import { getCall, getCampaign, listCalls, listCampaigns } from '../app/campaign-queries.js';
 import { createCampaign } from '../app/create-campaign.js';
 import { CALL_STATUSES, OUTCOMES } from '../domain/outcomes.js';
-import type { PrismaClient } from '../db/prisma.js';
+import type { Db } from '../db/prisma.js';
 import { AppError } from '../errors.js';
 import { campaignFromCsv } from './csv-campaign.js';
 import { parseWith } from './parse.js';
@@ -16,7 +16,7 @@ import { validationErrorFrom } from './problem.js';
 import { jsonBody } from './json-body.js';
 
 export interface CampaignRoutesDeps extends TransitionDeps {
-  prisma: PrismaClient;
+  prisma: Db;
   codeSecret: string;
   /** Sends routing actions an operator's action produced (the hang-up of a live call). */
   sendRoutingAction: (id: bigint) => Promise<void>;

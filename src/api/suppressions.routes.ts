@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { addSuppressions, getSuppression, listSuppressions, removeSuppression } from '../app/suppressions.js';
-import type { PrismaClient } from '../db/prisma.js';
+import type { Db } from '../db/prisma.js';
 import { AppError, ValidationError } from '../errors.js';
 import { parseCsvRows } from './csv-campaign.js';
 import { parseWith } from './parse.js';
@@ -12,7 +12,7 @@ export const suppressionEntry = z.strictObject({ phone: phoneParam, reason: z.st
 export const suppressionListQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(100), cursor: phoneParam.optional() });
 
 /** /api/suppressions: numbers never to be called. JSON one at a time, or a CSV (`phone,reason`) in bulk. */
-export function suppressionRoutes(prisma: PrismaClient): Router {
+export function suppressionRoutes(prisma: Db): Router {
   const r = Router();
   r.post('/suppressions', jsonBody({ limit: '64kb' }), express.text({ type: ['text/csv', 'application/csv'], limit: '16mb' }), async (req, res) => {
     if (req.is(['text/csv', 'application/csv'])) {

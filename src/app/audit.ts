@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../db/prisma.js';
+import type { Db } from '../db/prisma.js';
 
 export interface AuditEntry {
   actor: string;
@@ -9,8 +9,8 @@ export interface AuditEntry {
   reqId?: string | null;
 }
 
-export async function recordAudit(prisma: PrismaClient, e: AuditEntry): Promise<void> {
-  await prisma.$executeRawUnsafe(
+export async function recordAudit(prisma: Db, e: AuditEntry): Promise<void> {
+  await prisma.execute(
     `INSERT INTO audit_event (actor, action, target, detail, ip, req_id) VALUES ($1, $2, $3, $4::jsonb, $5, $6)`,
     e.actor,
     e.action,
@@ -22,8 +22,8 @@ export async function recordAudit(prisma: PrismaClient, e: AuditEntry): Promise<
 }
 
 /** Newest first; `before` is the id of the last row of the previous page. */
-export async function listAudit(prisma: PrismaClient, opts: { limit: number; before?: string | null; actor?: string | null; action?: string | null }) {
-  const rows = await prisma.$queryRawUnsafe<{ id: bigint; at: Date; actor: string; action: string; target: string | null; detail: unknown; ip: string | null; req_id: string | null }[]>(
+export async function listAudit(prisma: Db, opts: { limit: number; before?: string | null; actor?: string | null; action?: string | null }) {
+  const rows = await prisma.query<{ id: bigint; at: Date; actor: string; action: string; target: string | null; detail: unknown; ip: string | null; req_id: string | null }>(
     `SELECT id, at, actor, action, target, detail, ip, req_id FROM audit_event
      WHERE ($1::bigint IS NULL OR id < $1::bigint) AND ($2::text IS NULL OR actor = $2) AND ($3::text IS NULL OR action = $3)
      ORDER BY id DESC LIMIT $4`,

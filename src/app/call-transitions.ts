@@ -2,7 +2,7 @@ import { next, type CallState, type Command, type MachineContext, type MachineIn
 import { nextOpening } from '../domain/calling-window.js';
 import { codeMatches } from '../domain/codes.js';
 import type { CallStatus, Outcome, WaitReason } from '../domain/outcomes.js';
-import type { PrismaClient, Tx } from '../db/prisma.js';
+import type { Db, Sql } from '../db/prisma.js';
 import type { Logger } from '../logger.js';
 import { metrics } from '../metrics.js';
 import { queueCallback } from './callbacks.js';
@@ -25,7 +25,7 @@ export interface LockedCall {
 export interface TransitionDeps {
   log: Logger;
   codeSecret: string;
-  settingsFor: (campaignId: string, tx: Tx) => Promise<CampaignSettings>;
+  settingsFor: (campaignId: string, tx: Sql) => Promise<CampaignSettings>;
 }
 
 interface CallRow {
@@ -47,8 +47,8 @@ interface CallRow {
   timezone: string | null;
 }
 
-export async function lockCall(tx: Tx, callId: string): Promise<LockedCall | null> {
-  const rows = await tx.$queryRawUnsafe<CallRow[]>(
+export async function lockCall(tx: Sql, callId: string): Promise<LockedCall | null> {
+  const rows = await tx.query<CallRow>(
     `SELECT id, campaign_id, phone, ref, code_hash, status, outcome, dial_attempts, code_attempts, next_dial_at, wait_reason, last_failure, attempt,
             not_after, code_expires_at, timezone
      FROM call WHERE id = $1::uuid FOR UPDATE`,
@@ -88,13 +88,13 @@ export interface TimelineEntry {
  * its attempt row, a timeline entry, and any routing actions (one per code entry, unique,
  * so a replayed input cannot route twice). Returns the routing action ids to send after commit.
  */
-export async function applyInput(deps: TransitionDeps, tx: Tx, call: LockedCall, input: MachineInput, now: Date, entry: TimelineEntry): Promise<{ transition: Transition; actionIds: bigint[] }> {
+export async function applyInput(deps: TransitionDeps, tx: Sql, call: LockedCall, input: MachineInput, now: Date, entry: TimelineEntry): Promise<{ transition: Transition; actionIds: bigint[] }> {
   const transition = next(call.state, input, await contextFor(deps, tx, call, now));
   const before = call.state;
   const after = transition.state;
   const attemptNo = after.attempt?.no ?? before.attempt?.no ?? null;
 
-  await tx.$executeRawUnsafe(
+  await tx.execute(
     `UPDATE call SET status = $2::"CallStatus", outcome = $3::"Outcome", dial_attempts = $4, code_attempts = $5, next_dial_at = $6,
        last_failure = $7, attempt = $8::jsonb, last_event_at = $9, updated_at = $9, wait_reason = $10,
        finished_at = CASE WHEN $2 = 'done' THEN coalesce(finished_at, $9) ELSE NULL END
@@ -143,7 +143,7 @@ export async function applyInput(deps: TransitionDeps, tx: Tx, call: LockedCall,
       continue;
     }
     if (cmd.type === 'suppress-number') {
-      await tx.$executeRawUnsafe(`INSERT INTO suppression (phone, reason, source) VALUES ($1, 'pressed the opt-out key', 'opt_out') ON CONFLICT (phone) DO NOTHING`, call.phone);
+      await tx.execute(`INSERT INTO suppression (phone, reason, source) VALUES ($1, 'pressed the opt-out key', 'opt_out') ON CONFLICT (phone) DO NOTHING`, call.phone);
       continue;
     }
     const id = await insertRoutingAction(tx, call.id, attemptNo ?? 0, cmd);
@@ -164,13 +164,13 @@ function countTransition(before: CallState, after: CallState): void {
  * `attemptNo`, the input is meant for that attempt only and is dropped (null) for any other.
  */
 export async function transitionCall(
-  deps: TransitionDeps & { prisma: PrismaClient },
+  deps: TransitionDeps & { prisma: Db },
   callId: string,
   input: MachineInput,
   entry: TimelineEntry,
   attemptNo?: number,
 ): Promise<{ transition: Transition; actionIds: bigint[] } | null> {
-  return deps.prisma.$transaction(async (tx) => {
+  return deps.prisma.transaction(async (tx) => {
     const call = await lockCall(tx, callId);
     if (!call) return null;
     if (attemptNo !== undefined && call.state.attempt?.no !== attemptNo) {
@@ -182,7 +182,7 @@ export async function transitionCall(
 }
 
 /** Everything about this call and its campaign that the machine needs, time included. */
-async function contextFor(deps: TransitionDeps, tx: Tx, call: LockedCall, now: Date): Promise<MachineContext> {
+async function contextFor(deps: TransitionDeps, tx: Sql, call: LockedCall, now: Date): Promise<MachineContext> {
   const settings = await deps.settingsFor(call.campaignId, tx);
   const rules = { window: settings.window, timezone: call.timezone, blockedDates: settings.blockedDates };
   return {
@@ -195,11 +195,11 @@ async function contextFor(deps: TransitionDeps, tx: Tx, call: LockedCall, now: D
   };
 }
 
-async function recordAttempt(tx: Tx, call: LockedCall, before: CallState, after: CallState, input: MachineInput, now: Date): Promise<void> {
+async function recordAttempt(tx: Sql, call: LockedCall, before: CallState, after: CallState, input: MachineInput, now: Date): Promise<void> {
   if (input.type === 'dial-started' && after.attempt && !before.attempt) {
     // An attempt number comes back after a dial that never went out (reached: false); its
     // row holds nothing that happened, so it is claimed afresh.
-    await tx.$executeRawUnsafe(
+    await tx.execute(
       `INSERT INTO dial_attempt (call_id, no, phone, state, started_at) VALUES ($1::uuid, $2, $3, 'claimed', $4)
        ON CONFLICT (call_id, no) DO UPDATE SET state = 'claimed', started_at = $4, pbx_call_id = NULL, leg_id = NULL, result = NULL, answered_at = NULL, ended_at = NULL
        WHERE dial_attempt.result = 'not sent'`,
@@ -214,7 +214,7 @@ async function recordAttempt(tx: Tx, call: LockedCall, before: CallState, after:
   if (!a) return;
   if (after.attempt && after.attempt.no === a.no) {
     const state = after.attempt.unknown ? 'unknown' : input.type === 'dial-accepted' ? 'placed' : null;
-    await tx.$executeRawUnsafe(
+    await tx.execute(
       `UPDATE dial_attempt SET pbx_call_id = coalesce(pbx_call_id, $3), leg_id = coalesce(leg_id, $4),
          answered_at = CASE WHEN $5 THEN coalesce(answered_at, $6) ELSE answered_at END, state = coalesce($7, state)
        WHERE call_id = $1::uuid AND no = $2`,
@@ -229,7 +229,7 @@ async function recordAttempt(tx: Tx, call: LockedCall, before: CallState, after:
     return;
   }
   // The attempt is over.
-  await tx.$executeRawUnsafe(
+  await tx.execute(
     `UPDATE dial_attempt SET state = 'ended', ended_at = $3, result = $4 WHERE call_id = $1::uuid AND no = $2 AND state <> 'ended'`,
     call.id,
     a.no,
@@ -240,9 +240,9 @@ async function recordAttempt(tx: Tx, call: LockedCall, before: CallState, after:
 
 
 /** Code entries count from 1; an operator's hang-up is entry 0. Unique, so each is sent once. */
-async function insertRoutingAction(tx: Tx, callId: string, attemptNo: number, cmd: Extract<Command, { type: 'transfer' | 'hangup' }>): Promise<bigint | null> {
+async function insertRoutingAction(tx: Sql, callId: string, attemptNo: number, cmd: Extract<Command, { type: 'transfer' | 'hangup' }>): Promise<bigint | null> {
   const target = cmd.type === 'transfer' ? cmd.target : null;
-  const rows = await tx.$queryRawUnsafe<{ id: bigint }[]>(
+  const rows = await tx.query<{ id: bigint }>(
     `INSERT INTO routing_action (call_id, attempt_no, entry, kind, target) VALUES ($1::uuid, $2, $3, $4, $5)
      ON CONFLICT (call_id, attempt_no, entry) DO NOTHING RETURNING id`,
     callId,

@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import type { PrismaClient, Tx } from '../db/prisma.js';
+import type { Db, Sql } from '../db/prisma.js';
 import { NotFoundError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { countCalls } from './campaign-queries.js';
@@ -15,10 +15,10 @@ import { postCallback } from './callback-transport.js';
  */
 export type CallbackEvent = 'call.finished' | 'campaign.finished';
 
-export async function queueCallback(tx: Tx, event: CallbackEvent, url: string, campaignId: string, callId: string | null, data: Record<string, unknown>): Promise<void> {
+export async function queueCallback(tx: Sql, event: CallbackEvent, url: string, campaignId: string, callId: string | null, data: Record<string, unknown>): Promise<void> {
   const id = randomUUID();
   const payload = { id, type: event, createdAt: new Date().toISOString(), data };
-  await tx.$executeRawUnsafe(
+  await tx.execute(
     `INSERT INTO callback_delivery (id, campaign_id, call_id, event, url, payload) VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6::jsonb)`,
     id,
     campaignId,
@@ -34,7 +34,7 @@ export function signCallback(secret: string, timestamp: number, body: string): s
 }
 
 export interface CallbackDeps {
-  prisma: PrismaClient;
+  prisma: Db;
   log: Logger;
   secret: string;
   /** Give up (dead-letter) after this long. */
@@ -48,7 +48,7 @@ export interface CallbackDeps {
 
 /** Sends the deliveries that are due; returns how many were tried. */
 export async function deliverDueCallbacks(deps: CallbackDeps): Promise<number> {
-  const due = await deps.prisma.$queryRawUnsafe<{ id: string; call_id: string | null; url: string; payload: unknown; attempts: number; created_at: Date }[]>(
+  const due = await deps.prisma.query<{ id: string; call_id: string | null; url: string; payload: unknown; attempts: number; created_at: Date }>(
     `SELECT id, call_id, url, payload, attempts, created_at FROM callback_delivery WHERE state = 'pending' AND next_attempt_at <= now() ORDER BY next_attempt_at LIMIT 20`,
   );
   await Promise.all(due.map((d) => deliverOne(deps, d)));
@@ -70,8 +70,8 @@ async function deliverOne(deps: CallbackDeps, d: { id: string; call_id: string |
   const attempts = d.attempts + 1;
   const delay = deps.baseDelayMs * 2 ** (attempts - 1);
   const state = error === null ? 'delivered' : Date.now() + delay - d.created_at.getTime() > deps.maxAgeMs ? 'dead' : 'pending';
-  await deps.prisma.$transaction(async (tx) => {
-    await tx.$executeRawUnsafe(
+  await deps.prisma.transaction(async (tx) => {
+    await tx.execute(
       `UPDATE callback_delivery SET state = $2, attempts = $3, last_status = $4, last_error = $5, next_attempt_at = now() + ($6 || ' milliseconds')::interval,
          delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE NULL END WHERE id = $1::uuid`,
       d.id,
@@ -88,12 +88,12 @@ async function deliverOne(deps: CallbackDeps, d: { id: string; call_id: string |
 }
 
 /** An operator asks for a delivery (delivered, dead or waiting) to be sent again now. */
-export async function redeliverCallback(prisma: PrismaClient, id: string): Promise<void> {
-  const n = await prisma.$executeRawUnsafe(`UPDATE callback_delivery SET state = 'pending', next_attempt_at = now(), created_at = now() WHERE id = $1::uuid`, id);
+export async function redeliverCallback(prisma: Db, id: string): Promise<void> {
+  const n = await prisma.execute(`UPDATE callback_delivery SET state = 'pending', next_attempt_at = now(), created_at = now() WHERE id = $1::uuid`, id);
   if (n === 0) throw new NotFoundError('callback delivery', id);
 }
 
-export async function listCallbacks(prisma: PrismaClient, where: { campaignId?: string; callId?: string }) {
+export async function listCallbacks(prisma: Db, where: { campaignId?: string; callId?: string }) {
   return prisma.callbackDelivery.findMany({
     where,
     orderBy: { createdAt: 'asc' },
@@ -102,9 +102,9 @@ export async function listCallbacks(prisma: PrismaClient, where: { campaignId?: 
 }
 
 /** call.finished for calls ended in bulk (campaign cancel, suppressed at intake). */
-export async function queueFinishedCallbacks(tx: Tx, campaignId: string, callIds: string[]): Promise<void> {
+export async function queueFinishedCallbacks(tx: Sql, campaignId: string, callIds: string[]): Promise<void> {
   if (callIds.length === 0) return;
-  await tx.$executeRawUnsafe(
+  await tx.execute(
     `WITH k AS (SELECT callback_url FROM campaign WHERE id = $1::uuid AND callback_url IS NOT NULL),
           c AS (SELECT gen_random_uuid() AS did, call.* FROM call WHERE id = ANY($2::uuid[]))
      INSERT INTO callback_delivery (id, campaign_id, call_id, event, url, payload)
@@ -119,8 +119,8 @@ export async function queueFinishedCallbacks(tx: Tx, campaignId: string, callIds
 }
 
 /** campaign.finished with the final counts, when the campaign has a callback URL. */
-export async function queueCampaignFinished(tx: Tx, campaignId: string, counts: Record<string, number>): Promise<void> {
-  const [k] = await tx.$queryRawUnsafe<{ callback_url: string | null; status: string; finished_at: Date | null }[]>(
+export async function queueCampaignFinished(tx: Sql, campaignId: string, counts: Record<string, number>): Promise<void> {
+  const [k] = await tx.query<{ callback_url: string | null; status: string; finished_at: Date | null }>(
     `SELECT callback_url, status, finished_at FROM campaign WHERE id = $1::uuid`,
     campaignId,
   );
@@ -129,8 +129,8 @@ export async function queueCampaignFinished(tx: Tx, campaignId: string, counts: 
 }
 
 /** Finished campaigns (completed, or cancelled once their last live call ended) that still owe their campaign.finished. */
-export async function notifyFinishedCampaigns(prisma: PrismaClient): Promise<number> {
-  const rows = await prisma.$queryRawUnsafe<{ id: string }[]>(
+export async function notifyFinishedCampaigns(prisma: Db): Promise<number> {
+  const rows = await prisma.query<{ id: string }>(
     `SELECT k.id FROM campaign k
      WHERE k.callback_url IS NOT NULL AND k.status IN ('completed', 'cancelled')
        AND NOT EXISTS (SELECT 1 FROM call c WHERE c.campaign_id = k.id AND c.status <> 'done')
@@ -139,7 +139,7 @@ export async function notifyFinishedCampaigns(prisma: PrismaClient): Promise<num
   );
   for (const { id } of rows) {
     const counts = await countCalls(prisma, id);
-    await prisma.$transaction((tx) => queueCampaignFinished(tx, id, counts));
+    await prisma.transaction((tx) => queueCampaignFinished(tx, id, counts));
   }
   return rows.length;
 }

@@ -1,5 +1,5 @@
 import type { CampaignStatus } from '../domain/outcomes.js';
-import type { PrismaClient } from '../db/prisma.js';
+import type { Db } from '../db/prisma.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { queueFinishedCallbacks } from './callbacks.js';
 
@@ -14,21 +14,21 @@ const ALLOWED: Record<'pause' | 'resume' | 'cancel', { from: CampaignStatus[]; t
  * every waiting call as `cancelled`: the bulk form of the machine's next(pending, cancel),
  * since running 100,000 single transitions would hold the campaign for minutes.
  */
-export async function changeCampaignStatus(prisma: PrismaClient, id: string, action: keyof typeof ALLOWED): Promise<CampaignStatus> {
+export async function changeCampaignStatus(prisma: Db, id: string, action: keyof typeof ALLOWED): Promise<CampaignStatus> {
   const rule = ALLOWED[action];
-  return prisma.$transaction(async (tx) => {
-    const rows = await tx.$queryRawUnsafe<{ status: CampaignStatus }[]>(`SELECT status FROM campaign WHERE id = $1::uuid FOR UPDATE`, id);
+  return prisma.transaction(async (tx) => {
+    const rows = await tx.query<{ status: CampaignStatus }>(`SELECT status FROM campaign WHERE id = $1::uuid FOR UPDATE`, id);
     const current = rows[0]?.status;
     if (!current) throw new NotFoundError('campaign', id);
     if (current === rule.to) return current;
     if (!rule.from.includes(current)) throw new ConflictError(`cannot ${action} a ${current} campaign`);
-    await tx.$executeRawUnsafe(
+    await tx.execute(
       `UPDATE campaign SET status = $2::"CampaignStatus", updated_at = now(), finished_at = CASE WHEN $2 = 'cancelled' THEN now() ELSE finished_at END WHERE id = $1::uuid`,
       id,
       rule.to,
     );
     if (action === 'cancel') {
-      const done = await tx.$queryRawUnsafe<{ id: string }[]>(
+      const done = await tx.query<{ id: string }>(
         `WITH done AS (
            UPDATE call SET status = 'done', outcome = 'cancelled', next_dial_at = NULL, updated_at = now(), finished_at = now()
            WHERE campaign_id = $1::uuid AND status = 'pending' RETURNING id),

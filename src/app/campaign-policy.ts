@@ -1,6 +1,6 @@
 import { RETRY_CLASSES, type CallPolicy, type RetryClass, type RetryRule } from '../domain/call-machine.js';
 import type { CallingWindow } from '../domain/calling-window.js';
-import type { Tx } from '../db/prisma.js';
+import type { Sql } from '../db/prisma.js';
 
 export interface CampaignSettings {
   id: string;
@@ -30,10 +30,10 @@ export class CampaignSettingsCache {
     private readonly unreachableDelayMs: number,
   ) {}
 
-  async get(db: Pick<Tx, '$queryRawUnsafe'>, campaignId: string): Promise<CampaignSettings> {
+  async get(db: Pick<Sql, 'query'>, campaignId: string): Promise<CampaignSettings> {
     const hit = this.cache.get(campaignId);
     if (hit) return hit;
-    const rows = await db.$queryRawUnsafe<SettingsRow[]>(`SELECT ${SETTINGS_COLUMNS} FROM campaign WHERE id = $1::uuid`, campaignId);
+    const rows = await db.query<SettingsRow>(`SELECT ${SETTINGS_COLUMNS} FROM campaign WHERE id = $1::uuid`, campaignId);
     if (!rows[0]) throw new Error(`campaign ${campaignId} vanished`);
     return this.remember(rows[0]);
   }

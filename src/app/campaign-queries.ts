@@ -1,5 +1,5 @@
 import { ACTIVE_STATUSES, OUTCOMES, type CallStatus, type CampaignStatus, type Outcome, type WaitReason } from '../domain/outcomes.js';
-import type { PrismaClient } from '../db/prisma.js';
+import type { Db } from '../db/prisma.js';
 import { ACTIVE_STATUS_SQL } from '../db/sql.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 
@@ -15,7 +15,7 @@ export interface CampaignView {
   finishedAt: Date | null;
 }
 
-export async function getCampaign(prisma: PrismaClient, id: string): Promise<CampaignView> {
+export async function getCampaign(prisma: Db, id: string): Promise<CampaignView> {
   const c = await prisma.campaign.findUnique({ where: { id } });
   if (!c) throw new NotFoundError('campaign', id);
   return {
@@ -45,8 +45,8 @@ export async function getCampaign(prisma: PrismaClient, id: string): Promise<Cam
   };
 }
 
-export async function countCalls(prisma: PrismaClient, campaignId: string): Promise<CampaignCounts> {
-  const rows = await prisma.$queryRawUnsafe<{ status: CallStatus; outcome: Outcome | null; n: bigint }[]>(
+export async function countCalls(prisma: Db, campaignId: string): Promise<CampaignCounts> {
+  const rows = await prisma.query<{ status: CallStatus; outcome: Outcome | null; n: bigint }>(
     `SELECT status, outcome, count(*) AS n FROM call WHERE campaign_id = $1::uuid GROUP BY status, outcome`,
     campaignId,
   );
@@ -61,7 +61,7 @@ export async function countCalls(prisma: PrismaClient, campaignId: string): Prom
   return counts;
 }
 
-export async function listCampaigns(prisma: PrismaClient, limit: number, cursor: string | null) {
+export async function listCampaigns(prisma: Db, limit: number, cursor: string | null) {
   const after = cursor ? decodeCursor(cursor, ['t', 'id']) : null;
   const rows = await prisma.campaign.findMany({
     where: after ? { OR: [{ createdAt: { lt: new Date(after.t) } }, { createdAt: new Date(after.t), id: { lt: after.id } }] } : undefined,
@@ -74,7 +74,7 @@ export async function listCampaigns(prisma: PrismaClient, limit: number, cursor:
   return { items, nextCursor: rows.length > limit && last ? encodeCursor({ t: last.createdAt.toISOString(), id: last.id }) : null };
 }
 
-export async function listCalls(prisma: PrismaClient, campaignId: string, q: { outcome?: Outcome; status?: CallStatus; limit: number; cursor: string | null }) {
+export async function listCalls(prisma: Db, campaignId: string, q: { outcome?: Outcome; status?: CallStatus; limit: number; cursor: string | null }) {
   const exists = await prisma.campaign.count({ where: { id: campaignId } });
   if (!exists) throw new NotFoundError('campaign', campaignId);
   const afterSeq = q.cursor ? Number(decodeCursor(q.cursor, ['seq']).seq) : -1;
@@ -93,7 +93,7 @@ export async function listCalls(prisma: PrismaClient, campaignId: string, q: { o
   };
 }
 
-export async function getCall(prisma: PrismaClient, id: string) {
+export async function getCall(prisma: Db, id: string) {
   const call = await prisma.call.findUnique({
     where: { id },
     select: {
@@ -135,11 +135,11 @@ interface Waiting {
 }
 
 /** Why each waiting call is not being dialled right now; calls that are not waiting have none. */
-async function waitReasons(prisma: PrismaClient, campaignId: string, calls: Waiting[]): Promise<Map<string, WaitReason>> {
+async function waitReasons(prisma: Db, campaignId: string, calls: Waiting[]): Promise<Map<string, WaitReason>> {
   const out = new Map<string, WaitReason>();
   const waiting = calls.filter((c) => c.status === 'pending');
   if (waiting.length === 0) return out;
-  const [campaign] = await prisma.$queryRawUnsafe<{ status: string; max_concurrent: number; active: bigint }[]>(
+  const [campaign] = await prisma.query<{ status: string; max_concurrent: number; active: bigint }>(
     `SELECT k.status, k.max_concurrent, (SELECT count(*) FROM call c WHERE c.campaign_id = k.id AND c.status IN (${ACTIVE_STATUS_SQL})) AS active
      FROM campaign k WHERE k.id = $1::uuid`,
     campaignId,

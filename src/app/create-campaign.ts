@@ -1,12 +1,12 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { hashCode } from '../domain/codes.js';
-import type { PrismaClient } from '../db/prisma.js';
+import type { Db } from '../db/prisma.js';
 import { ConflictError } from '../errors.js';
 import { queueFinishedCallbacks } from './callbacks.js';
 import { promptOf, type CampaignInput } from './campaign-input.js';
 
 export interface CreateCampaignDeps {
-  prisma: PrismaClient;
+  prisma: Db;
   codeSecret: string;
 }
 
@@ -28,35 +28,37 @@ export async function createCampaign(deps: CreateCampaignDeps, input: CampaignIn
   const id = randomUUID();
   const o = input.options;
   try {
-    await deps.prisma.$transaction(
+    await deps.prisma.transaction(
       async (tx) => {
-        await tx.campaign.create({
-          data: {
-            id,
-            name: input.name,
-            maxConcurrent: o.maxConcurrent,
-            callsPerSecond: o.callsPerSecond,
-            maxCodeAttempts: o.maxCodeAttempts,
-            maxDialAttempts: o.maxDialAttempts,
-            retryDelaySeconds: o.retryDelaySeconds,
-            windowStart: o.window?.start ?? null,
-            windowEnd: o.window?.end ?? null,
-            windowTimezone: o.window?.timezone ?? null,
-            windowDays: o.window?.days ?? [],
-            callbackUrl: o.callbackUrl ?? null,
-            voice: o.voice,
-            promptTemplate: o.promptTemplate ?? null,
-            priority: o.priority,
-            notAfter: o.notAfter ?? null,
-            retryRules: o.retry ?? undefined,
-            numberGapSeconds: o.numberGapSeconds,
-            blockedDates: o.blockedDates,
-            optOutKey: o.optOutKey,
-            idempotencyKey,
-            requestHash,
-            totalCalls: input.calls.length,
-          },
-        });
+        await tx.execute(
+          `INSERT INTO campaign (id, name, max_concurrent, calls_per_second, max_code_attempts, max_dial_attempts, retry_delay_seconds,
+             window_start, window_end, window_timezone, window_days, callback_url, voice, prompt_template, priority, not_after,
+             retry_rules, number_gap_seconds, blocked_dates, opt_out_key, idempotency_key, request_hash, total_calls)
+           VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::int[], $12, $13, $14, $15, $16, $17::jsonb, $18, $19::text[], $20, $21, $22, $23)`,
+          id,
+          input.name,
+          o.maxConcurrent,
+          o.callsPerSecond,
+          o.maxCodeAttempts,
+          o.maxDialAttempts,
+          o.retryDelaySeconds,
+          o.window?.start ?? null,
+          o.window?.end ?? null,
+          o.window?.timezone ?? null,
+          o.window?.days ?? [],
+          o.callbackUrl ?? null,
+          o.voice,
+          o.promptTemplate ?? null,
+          o.priority,
+          o.notAfter ?? null,
+          o.retry ? JSON.stringify(o.retry) : null,
+          o.numberGapSeconds,
+          o.blockedDates,
+          o.optOutKey,
+          idempotencyKey,
+          requestHash,
+          input.calls.length,
+        );
         for (let start = 0; start < input.calls.length; start += CHUNK) {
           const rows = input.calls.slice(start, start + CHUNK);
           const ids = rows.map(() => randomUUID());
@@ -64,7 +66,7 @@ export async function createCampaign(deps: CreateCampaignDeps, input: CampaignIn
             const p = promptOf(c, o.promptTemplate);
             return 'text' in p ? p.text : null;
           });
-          await tx.$executeRawUnsafe(
+          await tx.execute(
             `INSERT INTO call (id, campaign_id, seq, phone, code_hash, prompt, ref, prompt_status, not_after, code_expires_at, timezone)
              SELECT u.id, $1::uuid, u.seq, u.phone, u.code_hash, u.prompt, u.ref, CASE WHEN u.prompt IS NULL THEN 'none' ELSE 'pending' END,
                     u.not_after, u.code_expires_at, u.timezone
@@ -83,7 +85,7 @@ export async function createCampaign(deps: CreateCampaignDeps, input: CampaignIn
           );
         }
         // Numbers on the suppression list are never called: those calls end at intake.
-        const suppressed = await tx.$queryRawUnsafe<{ id: string }[]>(
+        const suppressed = await tx.query<{ id: string }>(
           `WITH s AS (
              UPDATE call c SET status = 'done', outcome = 'suppressed', prompt_status = 'none', finished_at = now()
              FROM suppression x WHERE c.campaign_id = $1::uuid AND x.phone = c.phone RETURNING c.id),
@@ -93,7 +95,6 @@ export async function createCampaign(deps: CreateCampaignDeps, input: CampaignIn
         );
         await queueFinishedCallbacks(tx, id, suppressed.map((r) => r.id));
       },
-      { timeout: 120_000, maxWait: 10_000 },
     );
   } catch (err) {
     // Two requests with one key raced: the loser answers with the winner's campaign.
@@ -114,6 +115,5 @@ async function findByKey(deps: CreateCampaignDeps, key: string, requestHash: str
 }
 
 function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } };
-  return e?.code === 'P2002' || e?.meta?.driverAdapterError?.cause?.originalCode === '23505' || /unique/i.test(String((err as Error)?.message));
+  return (err as { code?: string })?.code === '23505';
 }

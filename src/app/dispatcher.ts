@@ -1,14 +1,14 @@
 import type { MachineInput } from '../domain/call-machine.js';
 import { nextOpening } from '../domain/calling-window.js';
 import { initialPace, takeSlots, type PaceState } from '../domain/pacing.js';
-import type { PrismaClient, Tx } from '../db/prisma.js';
+import type { Db, Sql } from '../db/prisma.js';
 import { ACTIVE_STATUS_SQL } from '../db/sql.js';
 import type { Logger } from '../logger.js';
 import { SETTINGS_COLUMNS, type CampaignSettings, type CampaignSettingsCache, type SettingsRow } from './campaign-policy.js';
 import { applyInput, lockCall, type TransitionDeps } from './call-transitions.js';
 
 export interface DispatcherDeps extends TransitionDeps {
-  prisma: PrismaClient;
+  prisma: Db;
   settings: CampaignSettingsCache;
   log: Logger;
   /** Live calls the PBX (its trunks) may carry at once, across all campaigns. */
@@ -22,9 +22,9 @@ export interface DispatcherDeps extends TransitionDeps {
 const DAY_MS = 86_400_000;
 
 /** Start times (ms, newest first) of each number's dials in the last day, across all campaigns. */
-async function numberHistory(tx: Tx, phones: string[], now: Date): Promise<Map<string, number[]>> {
+async function numberHistory(tx: Sql, phones: string[], now: Date): Promise<Map<string, number[]>> {
   if (phones.length === 0) return new Map();
-  const rows = await tx.$queryRawUnsafe<{ phone: string; started: Date[] }[]>(
+  const rows = await tx.query<{ phone: string; started: Date[] }>(
     `SELECT phone, array_agg(started_at ORDER BY started_at DESC) AS started FROM dial_attempt
      WHERE phone = ANY($1::text[]) AND started_at > $2 GROUP BY phone`,
     phones,
@@ -47,7 +47,7 @@ export class Dispatcher {
   /** One round; returns how many calls were claimed for dialling. */
   async tick(): Promise<number> {
     const now = this.deps.now?.() ?? new Date();
-    const rows = await this.deps.prisma.$queryRawUnsafe<(SettingsRow & { active: bigint; due: boolean })[]>(
+    const rows = await this.deps.prisma.query<SettingsRow & { active: bigint; due: boolean }>(
       `SELECT ${SETTINGS_COLUMNS.split(', ').map((c) => `k.${c}`).join(', ')},
               (SELECT count(*) FROM call c WHERE c.campaign_id = k.id AND c.status IN (${ACTIVE_STATUS_SQL})) AS active,
               EXISTS (SELECT 1 FROM call c WHERE c.campaign_id = k.id AND c.status = 'pending' AND c.prompt_status IN ('none', 'ready')
@@ -91,7 +91,7 @@ export class Dispatcher {
   }
 
   private async pbxActive(): Promise<number> {
-    const rows = await this.deps.prisma.$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*) AS n FROM call WHERE status IN (${ACTIVE_STATUS_SQL})`);
+    const rows = await this.deps.prisma.query<{ n: bigint }>(`SELECT count(*) AS n FROM call WHERE status IN (${ACTIVE_STATUS_SQL})`);
     return Number(rows[0]?.n ?? 0);
   }
 
@@ -101,8 +101,8 @@ export class Dispatcher {
    * A call that may not be dialled yet is postponed to when it may, with the reason.
    */
   private async claim(settings: CampaignSettings, n: number, now: Date): Promise<number> {
-    const dials = await this.deps.prisma.$transaction(async (tx) => {
-      const candidates = await tx.$queryRawUnsafe<{ id: string; phone: string; timezone: string | null }[]>(
+    const dials = await this.deps.prisma.transaction(async (tx) => {
+      const candidates = await tx.query<{ id: string; phone: string; timezone: string | null }>(
         `SELECT c.id, c.phone, c.timezone FROM call c
          WHERE c.campaign_id = $1::uuid AND c.status = 'pending' AND (c.next_dial_at IS NULL OR c.next_dial_at <= $2)
            AND c.prompt_status IN ('none', 'ready')
@@ -151,7 +151,7 @@ export class Dispatcher {
 
   /** Running campaigns whose calls are all done are completed. */
   async completeFinished(): Promise<string[]> {
-    const rows = await this.deps.prisma.$queryRawUnsafe<{ id: string }[]>(
+    const rows = await this.deps.prisma.query<{ id: string }>(
       `UPDATE campaign k SET status = 'completed', finished_at = now(), updated_at = now()
        WHERE k.status IN ('running', 'paused') AND NOT EXISTS (SELECT 1 FROM call c WHERE c.campaign_id = k.id AND c.status <> 'done')
        RETURNING k.id`,

@@ -1,10 +1,10 @@
 import type { PbxEvent } from '../domain/call-events.js';
-import type { PrismaClient } from '../db/prisma.js';
+import type { Db } from '../db/prisma.js';
 import { metrics } from '../metrics.js';
 import { sealEvent } from './event-seal.js';
 
 export interface IngestDeps {
-  prisma: PrismaClient;
+  prisma: Db;
   codeSecret: string;
   /** Hands a stored report to the processors; a failure here loses nothing (the sweeper finds it). */
   enqueueReports: (ids: bigint[]) => Promise<void>;
@@ -16,7 +16,7 @@ export interface IngestDeps {
  */
 export async function ingestEvents(deps: IngestDeps, events: PbxEvent[]): Promise<bigint[]> {
   if (events.length === 0) return [];
-  const rows = await deps.prisma.$queryRawUnsafe<{ id: bigint }[]>(
+  const rows = await deps.prisma.query<{ id: bigint }>(
     `INSERT INTO pbx_report (dedup_key, received_at, action, pbx_call_id, leg_id, phone, event, processed_at)
      SELECT u.dedup_key, u.received_at, u.action, u.pbx_call_id, u.leg_id, u.phone, u.event,
             CASE WHEN u.pbx_call_id IS NULL THEN u.received_at END

@@ -1,6 +1,6 @@
 import type { FailureClass } from '../domain/call-events.js';
 import type { MachineInput } from '../domain/call-machine.js';
-import type { PrismaClient } from '../db/prisma.js';
+import type { Db } from '../db/prisma.js';
 import type { Logger } from '../logger.js';
 import { metrics } from '../metrics.js';
 import type { PbxDriver } from '../pbx/driver.js';
@@ -11,7 +11,7 @@ import { transitionCall, type TimelineEntry, type TransitionDeps } from './call-
 import { failPreparation } from './prepare-prompts.js';
 
 export interface PlaceDialDeps extends TransitionDeps {
-  prisma: PrismaClient;
+  prisma: Db;
   driver: PbxDriver;
   log: Logger;
   entryIvr: string;
@@ -26,7 +26,7 @@ const ERRNO_FAILURE: Record<string, FailureClass> = { '10031': 'invalid_number',
  * twice; an attempt left in `sending` is settled by the watchdog, not redialled.
  */
 export async function placeDial(deps: PlaceDialDeps, callId: string, attemptNo: number): Promise<void> {
-  const claimed = await deps.prisma.$queryRawUnsafe<{ phone: string; campaign_status: string; prompt: string | null; voice: VoiceName; suppressed: boolean; late: boolean }[]>(
+  const claimed = await deps.prisma.query<{ phone: string; campaign_status: string; prompt: string | null; voice: VoiceName; suppressed: boolean; late: boolean }>(
     `WITH a AS (UPDATE dial_attempt SET state = 'sending' WHERE call_id = $1::uuid AND no = $2 AND state = 'claimed' RETURNING phone),
           seen AS (UPDATE call SET last_event_at = now() WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM a))
      SELECT a.phone, k.status AS campaign_status, c.prompt, k.voice,
@@ -53,7 +53,7 @@ export async function placeDial(deps: PlaceDialDeps, callId: string, attemptNo: 
       // Rendered ahead into the cache; placed only now, as the file is named after the number.
       const { path } = await deps.store.ensureRendered(attempt.prompt, attempt.voice);
       await deps.store.place(path, attempt.phone);
-      await deps.prisma.$executeRawUnsafe(`UPDATE call SET prompt_placed = true WHERE id = $1::uuid`, callId);
+      await deps.prisma.execute(`UPDATE call SET prompt_placed = true WHERE id = $1::uuid`, callId);
     } catch (err) {
       // Nobody was called; the call fails rather than being dialled without its prompt.
       metrics.dials.inc({ result: 'withheld' });

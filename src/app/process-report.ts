@@ -1,12 +1,12 @@
 import type { CallEvent } from '../domain/call-events.js';
-import type { PrismaClient, Tx } from '../db/prisma.js';
+import type { Db, Sql } from '../db/prisma.js';
 import type { Logger } from '../logger.js';
 import { applyInput, lockCall, type LockedCall, type TransitionDeps } from './call-transitions.js';
 import { addTimeline } from './timeline.js';
 import { openEvent, scrubEvent, type StoredEvent } from './event-seal.js';
 
 export interface ProcessReportDeps extends TransitionDeps {
-  prisma: PrismaClient;
+  prisma: Db;
   log: Logger;
   sendRoutingAction: (id: bigint) => Promise<void>;
 }
@@ -19,14 +19,14 @@ export interface ProcessReportDeps extends TransitionDeps {
  * are unique per code entry.
  */
 export async function processReport(deps: ProcessReportDeps, reportId: bigint): Promise<void> {
-  const actionIds = await deps.prisma.$transaction(async (tx) => {
-    const head = await tx.$queryRawUnsafe<{ event: StoredEvent }[]>(`SELECT event FROM pbx_report WHERE id = $1 AND processed_at IS NULL`, reportId);
+  const actionIds = await deps.prisma.transaction(async (tx) => {
+    const head = await tx.query<{ event: StoredEvent }>(`SELECT event FROM pbx_report WHERE id = $1 AND processed_at IS NULL`, reportId);
     if (!head[0]) return [];
     const first = openEvent(deps.codeSecret, head[0].event) as CallEvent;
     const match = await findAttempt(tx, first);
     const call = match ? await lockCall(tx, match.callId) : null;
     if (!call) {
-      const locked = await tx.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM pbx_report WHERE id = $1 AND processed_at IS NULL FOR UPDATE SKIP LOCKED`, reportId);
+      const locked = await tx.query<unknown>(`SELECT 1 FROM pbx_report WHERE id = $1 AND processed_at IS NULL FOR UPDATE SKIP LOCKED`, reportId);
       if (locked.length) await markProcessed(tx, reportId, null, scrubEvent(first, false), new Date());
       return [];
     }
@@ -42,7 +42,7 @@ export async function processReport(deps: ProcessReportDeps, reportId: bigint): 
   for (const id of actionIds) await deps.sendRoutingAction(id);
 }
 
-async function applyReport(deps: ProcessReportDeps, tx: Tx, call: LockedCall, attemptNo: number, reportId: bigint, event: CallEvent): Promise<bigint[]> {
+async function applyReport(deps: ProcessReportDeps, tx: Sql, call: LockedCall, attemptNo: number, reportId: bigint, event: CallEvent): Promise<bigint[]> {
   const now = new Date();
   const current = call.state.attempt?.no;
   if (current !== undefined && current !== attemptNo) {
@@ -58,8 +58,8 @@ async function applyReport(deps: ProcessReportDeps, tx: Tx, call: LockedCall, at
 }
 
 /** Unprocessed reports that may belong to the call, oldest first, locked against other jobs. */
-async function pendingReportsOf(tx: Tx, callId: string, phone: string): Promise<{ id: bigint; event: StoredEvent }[]> {
-  return tx.$queryRawUnsafe(
+async function pendingReportsOf(tx: Sql, callId: string, phone: string): Promise<{ id: bigint; event: StoredEvent }[]> {
+  return tx.query(
     `SELECT r.id, r.event FROM pbx_report r
      WHERE r.processed_at IS NULL AND (
        r.phone = $2 OR EXISTS (SELECT 1 FROM dial_attempt a WHERE a.call_id = $1::uuid AND (r.pbx_call_id IN (a.pbx_call_id, a.leg_id) OR r.leg_id = a.leg_id)))
@@ -73,23 +73,23 @@ async function pendingReportsOf(tx: Tx, callId: string, phone: string): Promise<
  * The attempt a report belongs to: by the PBX's call id or leg id, else by number among
  * attempts still open (reports may come before the dial answer, or with another call id).
  */
-async function findAttempt(tx: Tx, e: CallEvent): Promise<{ callId: string; no: number } | null> {
-  const byId = await tx.$queryRawUnsafe<{ call_id: string; no: number }[]>(
+async function findAttempt(tx: Sql, e: CallEvent): Promise<{ callId: string; no: number } | null> {
+  const byId = await tx.query<{ call_id: string; no: number }>(
     `SELECT call_id, no FROM dial_attempt WHERE pbx_call_id = $1 OR leg_id = $1 OR ($2::text IS NOT NULL AND leg_id = $2) ORDER BY id DESC LIMIT 1`,
     e.pbxCallId,
     e.legId,
   );
   if (byId[0]) return { callId: byId[0].call_id, no: byId[0].no };
   if (!e.phone) return null;
-  const byPhone = await tx.$queryRawUnsafe<{ call_id: string; no: number }[]>(
+  const byPhone = await tx.query<{ call_id: string; no: number }>(
     `SELECT call_id, no FROM dial_attempt WHERE phone = $1 AND state <> 'ended' ORDER BY id DESC LIMIT 1`,
     e.phone,
   );
   return byPhone[0] ? { callId: byPhone[0].call_id, no: byPhone[0].no } : null;
 }
 
-async function markProcessed(tx: Tx, reportId: bigint, callId: string | null, event: StoredEvent, now: Date): Promise<void> {
-  await tx.$executeRawUnsafe(`UPDATE pbx_report SET processed_at = $2, call_id = $3::uuid, event = $4::jsonb WHERE id = $1`, reportId, now, callId, JSON.stringify(event));
+async function markProcessed(tx: Sql, reportId: bigint, callId: string | null, event: StoredEvent, now: Date): Promise<void> {
+  await tx.execute(`UPDATE pbx_report SET processed_at = $2, call_id = $3::uuid, event = $4::jsonb WHERE id = $1`, reportId, now, callId, JSON.stringify(event));
 }
 
 function timelineDetail(e: CallEvent): Record<string, unknown> {

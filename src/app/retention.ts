@@ -1,9 +1,9 @@
-import type { PrismaClient } from '../db/prisma.js';
+import type { Db } from '../db/prisma.js';
 import type { Logger } from '../logger.js';
 import type { PromptStore } from '../tts/prompt-store.js';
 
 export interface RetentionDeps {
-  prisma: PrismaClient;
+  prisma: Db;
   store: PromptStore;
   log: Logger;
   days: number;
@@ -27,8 +27,8 @@ export async function applyRetention(deps: RetentionDeps): Promise<{ calls: numb
   let calls = 0;
   let files = 0;
   for (;;) {
-    const done = await deps.prisma.$transaction(async (tx) => {
-      const due = await tx.$queryRawUnsafe<{ id: string; phone: string; file_free: boolean }[]>(
+    const done = await deps.prisma.transaction(async (tx) => {
+      const due = await tx.query<{ id: string; phone: string; file_free: boolean }>(
         `SELECT c.id, c.phone,
                 NOT EXISTS (SELECT 1 FROM call x WHERE x.phone = c.phone AND x.id <> c.id AND (x.finished_at IS NULL OR x.finished_at >= $1)) AS file_free
          FROM call c WHERE c.finished_at < $1 AND c.anonymized_at IS NULL
@@ -38,14 +38,14 @@ export async function applyRetention(deps: RetentionDeps): Promise<{ calls: numb
       );
       if (due.length === 0) return due;
       const ids = due.map((d) => d.id);
-      await tx.$executeRawUnsafe(`DELETE FROM pbx_report WHERE call_id = ANY($1::uuid[])`, ids);
-      await tx.$executeRawUnsafe(`UPDATE dial_attempt SET phone = ${anonymized('phone')} WHERE call_id = ANY($1::uuid[])`, ids);
-      await tx.$executeRawUnsafe(
+      await tx.execute(`DELETE FROM pbx_report WHERE call_id = ANY($1::uuid[])`, ids);
+      await tx.execute(`UPDATE dial_attempt SET phone = ${anonymized('phone')} WHERE call_id = ANY($1::uuid[])`, ids);
+      await tx.execute(
         `UPDATE callback_delivery d SET payload = jsonb_set(d.payload, '{phone}', to_jsonb(${anonymized('c.phone')})) FROM call c
          WHERE d.call_id = c.id AND c.id = ANY($1::uuid[]) AND d.payload ? 'phone'`,
         ids,
       );
-      await tx.$executeRawUnsafe(`UPDATE call SET phone = ${anonymized('phone')}, prompt = NULL, prompt_placed = false, anonymized_at = now() WHERE id = ANY($1::uuid[])`, ids);
+      await tx.execute(`UPDATE call SET phone = ${anonymized('phone')}, prompt = NULL, prompt_placed = false, anonymized_at = now() WHERE id = ANY($1::uuid[])`, ids);
       return due;
     });
     if (done.length === 0) break;
@@ -54,7 +54,7 @@ export async function applyRetention(deps: RetentionDeps): Promise<{ calls: numb
     for (const d of done.filter((x) => x.file_free)) if (await deps.store.remove(d.phone).catch(() => false)) files += 1;
   }
   // Reports no call claimed keep numbers too.
-  await deps.prisma.$executeRawUnsafe(`DELETE FROM pbx_report WHERE call_id IS NULL AND received_at < $1`, cutoff);
+  await deps.prisma.execute(`DELETE FROM pbx_report WHERE call_id IS NULL AND received_at < $1`, cutoff);
   files += await deps.store.pruneCache(cutoff);
   if (calls || files) deps.log.info({ event: 'retention.applied', calls, files, cutoff }, `retention: ${calls} calls anonymized, ${files} files removed`);
   return { calls, files };

@@ -1,11 +1,11 @@
-import type { PrismaClient } from '../db/prisma.js';
+import type { Db } from '../db/prisma.js';
 import type { Logger } from '../logger.js';
 import type { PbxDriver } from '../pbx/driver.js';
 import { PbxOutcomeUnknownError, PbxRejectedError, wasNotSent } from '../pbx/pbx-errors.js';
 import { addTimeline } from './timeline.js';
 
 export interface RoutingDeps {
-  prisma: PrismaClient;
+  prisma: Db;
   driver: PbxDriver;
   log: Logger;
   /** Asks for another try later, for actions that surely did not reach the PBX. */
@@ -19,7 +19,7 @@ export interface RoutingDeps {
  * there makes the machine send the decision anew.
  */
 export async function sendRoutingAction(deps: RoutingDeps, id: bigint): Promise<void> {
-  const claimed = await deps.prisma.$queryRawUnsafe<{ call_id: string; attempt_no: number; kind: string; target: string | null; pbx_call_id: string | null; leg_id: string | null; phone: string; fresh: boolean }[]>(
+  const claimed = await deps.prisma.query<{ call_id: string; attempt_no: number; kind: string; target: string | null; pbx_call_id: string | null; leg_id: string | null; phone: string; fresh: boolean }>(
     `WITH c AS (UPDATE routing_action SET state = 'sending', updated_at = now() WHERE id = $1 AND state = 'pending' RETURNING call_id, attempt_no, kind, target, created_at)
      SELECT c.call_id, c.attempt_no, c.kind, c.target, a.pbx_call_id, a.leg_id, a.phone, c.created_at > now() - interval '1 minute' AS fresh
      FROM c JOIN dial_attempt a ON a.call_id = c.call_id AND a.no = c.attempt_no`,
@@ -44,8 +44,8 @@ export async function sendRoutingAction(deps: RoutingDeps, id: bigint): Promise<
     const level = err instanceof PbxRejectedError && err.pbxCode === '10007' ? 'info' : 'warn';
     deps.log[level]({ event: 'route.failed', callId: a.call_id, kind: a.kind, err: error }, 'routing action failed');
   }
-  await deps.prisma.$transaction(async (tx) => {
-    await tx.$executeRawUnsafe(`UPDATE routing_action SET state = $2, error = $3, updated_at = now() WHERE id = $1`, id, state, error);
+  await deps.prisma.transaction(async (tx) => {
+    await tx.execute(`UPDATE routing_action SET state = $2, error = $3, updated_at = now() WHERE id = $1`, id, state, error);
     await addTimeline(tx, a.call_id, a.attempt_no, new Date(), `route.${a.kind}`, { target: a.target, state, ...(error ? { error } : {}) });
   });
   if (state === 'pending') await deps.retryLater(id);

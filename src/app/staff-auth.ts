@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
-import type { PrismaClient } from '../db/prisma.js';
+import type { Db } from '../db/prisma.js';
 import { AppError, ConflictError } from '../errors.js';
 
 const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
@@ -29,7 +29,7 @@ async function passwordMatches(password: string, stored: string): Promise<boolea
   return timingSafeEqual(actual, Buffer.from(hash, 'hex'));
 }
 
-export async function createStaffUser(prisma: PrismaClient, username: string, password: string, role: StaffRole): Promise<string> {
+export async function createStaffUser(prisma: Db, username: string, password: string, role: StaffRole): Promise<string> {
   if (password.length < 12) throw new AppError('validation_failed', 'The password must be at least 12 characters');
   const exists = await prisma.staffUser.findUnique({ where: { username } });
   if (exists) throw new ConflictError(`user ${username} exists`);
@@ -52,7 +52,7 @@ const tokenHash = (token: string) => createHash('sha256').update(token).digest('
  * wrong passwords in a row lock the account for 15 minutes; the answer never tells which
  * of name or password was wrong.
  */
-export async function signIn(prisma: PrismaClient, username: string, password: string): Promise<{ token: string; session: StaffSession }> {
+export async function signIn(prisma: Db, username: string, password: string): Promise<{ token: string; session: StaffSession }> {
   const user = await prisma.staffUser.findUnique({ where: { username } });
   const refused = new AppError('unauthorized', 'Wrong user name or password, or the account is locked for a while');
   if (!user) {
@@ -64,7 +64,7 @@ export async function signIn(prisma: PrismaClient, username: string, password: s
   if (user.lockedUntil && user.lockedUntil > new Date()) throw refused;
   if (!matches) {
     // One atomic increment per failure: parallel guesses cannot overwrite each other's count.
-    const [row] = await prisma.$queryRawUnsafe<{ failed_logins: number }[]>(
+    const [row] = await prisma.query<{ failed_logins: number }>(
       `UPDATE staff_user SET failed_logins = failed_logins + 1 WHERE id = $1::uuid RETURNING failed_logins`,
       user.id,
     );
@@ -78,13 +78,13 @@ export async function signIn(prisma: PrismaClient, username: string, password: s
   return { token, session: { userId: user.id, username: user.username, role: user.role, csrfToken } };
 }
 
-export async function sessionFor(prisma: PrismaClient, token: string | undefined): Promise<StaffSession | null> {
+export async function sessionFor(prisma: Db, token: string | undefined): Promise<StaffSession | null> {
   if (!token) return null;
   const s = await prisma.staffSession.findUnique({ where: { tokenHash: tokenHash(token) }, include: { user: true } });
   if (!s || s.expiresAt < new Date()) return null;
   return { userId: s.userId, username: s.user.username, role: s.user.role, csrfToken: s.csrfToken };
 }
 
-export async function signOut(prisma: PrismaClient, token: string): Promise<void> {
+export async function signOut(prisma: Db, token: string): Promise<void> {
   await prisma.staffSession.deleteMany({ where: { tokenHash: tokenHash(token) } });
 }

@@ -1,10 +1,10 @@
 import type { Queue } from 'bullmq';
 import { Gauge, Registry } from 'prom-client';
-import type { PrismaClient } from '../db/prisma.js';
+import type { Db } from '../db/prisma.js';
 import { ACTIVE_STATUSES } from '../domain/outcomes.js';
 
 export interface StateMetricsDeps {
-  prisma: PrismaClient;
+  prisma: Db;
   queues: Queue[];
   /** Scrapes closer together than this share one reading of the database and Redis. */
   cacheMs?: number;
@@ -62,9 +62,9 @@ export function stateMetrics(deps: StateMetricsDeps): Registry {
 
 async function read(deps: StateMetricsDeps): Promise<Snapshot> {
   const [byStatus, byOutcome, callbacks, queues] = await Promise.all([
-    deps.prisma.$queryRawUnsafe<{ status: string; n: number }[]>(`SELECT status::text AS status, count(*)::int AS n FROM call WHERE status <> 'done' GROUP BY status`),
-    deps.prisma.$queryRawUnsafe<{ outcome: string; n: number }[]>(`SELECT outcome::text AS outcome, count(*)::int AS n FROM call WHERE outcome IS NOT NULL GROUP BY outcome`),
-    deps.prisma.$queryRawUnsafe<{ state: string; n: number }[]>(`SELECT state, count(*)::int AS n FROM callback_delivery WHERE state IN ('pending', 'dead') GROUP BY state`),
+    deps.prisma.query<{ status: string; n: number }>(`SELECT status::text AS status, count(*)::int AS n FROM call WHERE status <> 'done' GROUP BY status`),
+    deps.prisma.query<{ outcome: string; n: number }>(`SELECT outcome::text AS outcome, count(*)::int AS n FROM call WHERE outcome IS NOT NULL GROUP BY outcome`),
+    deps.prisma.query<{ state: string; n: number }>(`SELECT state, count(*)::int AS n FROM callback_delivery WHERE state IN ('pending', 'dead') GROUP BY state`),
     Promise.all(deps.queues.map(readQueue)),
   ]);
   return { byStatus, byOutcome, callbacks, queues };

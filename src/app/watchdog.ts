@@ -1,11 +1,11 @@
-import type { PrismaClient } from '../db/prisma.js';
+import type { Db } from '../db/prisma.js';
 import { ACTIVE_STATUS_SQL } from '../db/sql.js';
 import type { Logger } from '../logger.js';
 import type { PbxDriver } from '../pbx/driver.js';
 import { transitionCall, type TransitionDeps } from './call-transitions.js';
 
 export interface WatchdogDeps extends TransitionDeps {
-  prisma: PrismaClient;
+  prisma: Db;
   driver: PbxDriver;
   log: Logger;
   /** A live call with no report for this long is checked against the PBX's list of live calls. */
@@ -19,7 +19,7 @@ export interface WatchdogDeps extends TransitionDeps {
  * stays in progress for ever, and an unknown dial is settled before the number is dialled again.
  */
 export async function watchdogRound(deps: WatchdogDeps): Promise<number> {
-  const stale = await deps.prisma.$queryRawUnsafe<{ id: string; phone: string; leg_id: string | null }[]>(
+  const stale = await deps.prisma.query<{ id: string; phone: string; leg_id: string | null }>(
     // A dial still only claimed belongs to its dial job (the sweeper re-sends lost ones).
     `SELECT c.id, c.phone, a.leg_id FROM call c JOIN dial_attempt a ON a.call_id = c.id AND a.no = c.dial_attempts
      WHERE c.status IN (${ACTIVE_STATUS_SQL}) AND a.state <> 'claimed' AND c.last_event_at < $1 ORDER BY c.last_event_at LIMIT 500`,

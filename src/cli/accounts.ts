@@ -6,14 +6,14 @@ import { createStaffUser, STAFF_ROLES, type StaffRole } from '../app/staff-auth.
 import { loadDatabaseConfig } from '../config.js';
 import { applyMigrations } from '../db/migrate.js';
 import { migrationsDir, schemaPath } from '../db/paths.js';
-import { createPrisma } from '../db/prisma.js';
+import { createDb } from '../db/prisma.js';
 
 /** user:create, key:create, key:revoke: accounts kept in the database. */
 export async function run([command, ...rest]: string[]): Promise<void> {
   const { values } = parseArgs({ args: rest, options: { username: { type: 'string' }, role: { type: 'string', default: 'admin' }, name: { type: 'string' }, scopes: { type: 'string', default: 'submit,read' } } });
   const config = loadDatabaseConfig();
   await applyMigrations({ databaseUrl: config.database.url, migrationsDir, schemaPath });
-  const prisma = createPrisma(config.database.url, 2);
+  const prisma = createDb(config.database.url, 2);
   const audit = (action: string, target: string, detail?: Record<string, unknown>) => recordAudit(prisma, { actor: `cli:${userInfo().username}`, action, target, detail });
   try {
     switch (command) {

@@ -1,16 +1,24 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient } from './generated/client.js';
+import { sqlPool, type Sql, type SqlPool } from './sql.js';
 
-export type { PrismaClient };
+export type { Sql, SqlPool };
 
-/** Prisma 7 talks to PostgreSQL through node-postgres; no native query engine is involved. */
-export function createPrisma(databaseUrl: string, poolSize = 20): PrismaClient {
-  return new PrismaClient({
-    adapter: new PrismaPg({ connectionString: databaseUrl, max: poolSize }),
-    // A busy pool is a wait, not an error: jobs queue for a connection rather than fail.
+/**
+ * The database: Prisma's typed model queries plus the engine's raw SQL (`query`, `execute`,
+ * `transaction`), both on one node-postgres pool, so DATABASE_POOL_SIZE bounds them together.
+ */
+export type Db = PrismaClient & SqlPool;
+
+export function createDb(databaseUrl: string, poolSize = 20): Db {
+  // A busy pool is a wait, not an error: callers queue for a connection rather than fail.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 10_000 });
+  // An idle connection that drops (a PostgreSQL restart) is replaced on the next checkout.
+  pool.on('error', () => {});
+  const prisma = new PrismaClient({
+    adapter: new PrismaPg(pool, { disposeExternalPool: true }),
     transactionOptions: { maxWait: 10_000, timeout: 30_000 },
   });
+  return Object.assign(prisma, sqlPool(pool));
 }
-
-/** The client handed to an interactive transaction's callback. */
-export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];

@@ -20,7 +20,7 @@ import { watchdogRound } from '../app/watchdog.js';
 import type { Config } from '../config.js';
 import { LeaderLease } from '../db/leader-lease.js';
 import { applyMigrations, MIGRATE_LOCK_KEY } from '../db/migrate.js';
-import { createPrisma } from '../db/prisma.js';
+import { createDb } from '../db/prisma.js';
 import type { Logger } from '../logger.js';
 import { processMetrics } from '../metrics.js';
 import { createPbxDriver } from '../pbx/create-driver.js';
@@ -54,7 +54,7 @@ export async function startRuntime(config: Config, roles: Roles, log: Logger): P
   const migrated = await applyMigrations({ databaseUrl: config.database.url, migrationsDir, schemaPath, log: (event, fields) => (event === 'schema_engine.log' ? log.debug({ event, ...fields }, event) : log.info({ event, ...fields }, event)) });
   if (migrated.applied.length) log.info({ event: 'db.migrated', applied: migrated.applied }, 'migrations applied');
 
-  const prisma = createPrisma(config.database.url, config.database.poolSize);
+  const prisma = createDb(config.database.url, config.database.poolSize);
   // Workers block on Redis and must wait through a restart; producers must fail fast instead
   // (BullMQ's production guide), so a Redis outage never holds an HTTP request.
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
@@ -77,7 +77,7 @@ export async function startRuntime(config: Config, roles: Roles, log: Logger): P
   const app = buildApp({
     log,
     readiness: {
-      database: async () => (await prisma.$queryRawUnsafe('SELECT 1'), true),
+      database: async () => (await prisma.query('SELECT 1'), true),
       redis: async () => (await redis.ping()) === 'PONG',
       pbx: async () => (await driver!.health()).ok,
     },

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { createPrisma } from '../../src/db/prisma.js';
+import { createDb } from '../../src/db/prisma.js';
 import { invariantBreaches } from '../support/invariants.js';
 import { until, type Cluster } from '../support/process-harness.js';
 
@@ -53,7 +53,7 @@ export async function untilDone(c: Cluster, id: string, ms = 90_000): Promise<Re
 
 /** Asserts the invariants of docs/RELIABILITY.md over the campaign. */
 export async function expectInvariants(c: Cluster, id: string, maxDialAttempts = OPTIONS.maxDialAttempts): Promise<void> {
-  const prisma = createPrisma(c.databaseUrl, 2);
+  const prisma = createDb(c.databaseUrl, 2);
   try {
     expect(await invariantBreaches(prisma, c.sim, id, maxDialAttempts)).toEqual([]);
   } finally {

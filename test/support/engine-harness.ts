@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
-import { createPrisma, type PrismaClient } from '../../src/db/prisma.js';
+import { createDb, type Db } from '../../src/db/prisma.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { startRuntime, type Runtime } from '../../src/main/runtime.js';
 import { PbxSimulator, type PbxSimulatorOptions } from '../../src/simulator/pbx-simulator.js';
@@ -15,7 +15,7 @@ export const API_KEY = 'test-api-key-0123456789';
 export interface Engine {
   sim: PbxSimulator;
   runtime: Runtime;
-  prisma: PrismaClient;
+  prisma: Db;
   mediaDir: string;
   baseUrl: string;
   databaseUrl: string;
@@ -56,7 +56,7 @@ export async function startEngine(opts: { sim?: PbxSimulatorOptions; env?: Recor
   const runtime = await startRuntime(config, { api: true, worker: true }, opts.log ?? createLogger({ level: 'silent' }));
   const address = runtime.server.address() as { port: number };
   const baseUrl = `http://127.0.0.1:${address.port}`;
-  const prisma = createPrisma(databaseUrl);
+  const prisma = createDb(databaseUrl);
   const api: Engine['api'] = async (method, path, body, headers = {}) => {
     const isText = typeof body === 'string';
     const res = await fetch(baseUrl + path, {

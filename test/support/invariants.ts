@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../../src/db/prisma.js';
+import type { Db } from '../../src/db/prisma.js';
 import type { PbxSimulator } from '../../src/simulator/pbx-simulator.js';
 
 /**
@@ -7,7 +7,7 @@ import type { PbxSimulator } from '../../src/simulator/pbx-simulator.js';
  * it, and never beyond maxDialAttempts; no more transfers than codes the caller keyed.
  * Returns what broke, in words (empty when all held).
  */
-export async function invariantBreaches(prisma: PrismaClient, sim: PbxSimulator, campaignId: string, maxDialAttempts: number): Promise<string[]> {
+export async function invariantBreaches(prisma: Db, sim: PbxSimulator, campaignId: string, maxDialAttempts: number): Promise<string[]> {
   const out: string[] = [];
   const calls = await prisma.$queryRawUnsafe<{ phone: string; status: string; outcome: string | null; attempts: number; sent: number }[]>(
     `SELECT c.phone, c.status::text, c.outcome::text, c.dial_attempts AS attempts,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { API_SCOPES, createApiKey, listApiKeys, revokeApiKey } from '../../app/api-keys.js';
 import { listAudit } from '../../app/audit.js';
 import { auditQuery } from '../audit.routes.js';
-import type { PrismaClient } from '../../db/prisma.js';
+import type { Db } from '../../db/prisma.js';
 import { parseWith } from '../parse.js';
 import { html } from './html.js';
 import { layout } from './layout.js';
@@ -12,7 +12,7 @@ import { pageContext, requireStaff } from './session.js';
 const newKey = z.object({ name: z.string().trim().regex(/^[\w. -]{2,64}$/), scopes: z.union([z.enum(API_SCOPES), z.array(z.enum(API_SCOPES))]).transform((s) => (Array.isArray(s) ? s : [s])) });
 
 /** Admins create and revoke the booking systems' API keys (a new key is shown once), and read the audit log. */
-export function keyRoutes(prisma: PrismaClient): Router {
+export function keyRoutes(prisma: Db): Router {
   const r = Router();
   const form = express.urlencoded({ extended: true, limit: '8kb' });
 

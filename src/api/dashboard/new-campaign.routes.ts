@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { Router } from 'express';
 import { campaignInput } from '../../app/campaign-input.js';
 import { createCampaign } from '../../app/create-campaign.js';
-import type { PrismaClient } from '../../db/prisma.js';
+import type { Db } from '../../db/prisma.js';
 import { ValidationError } from '../../errors.js';
 import { campaignFromCsv } from '../csv-campaign.js';
 import { formatPath } from '../problem.js';
@@ -35,7 +35,7 @@ function check(name: string, csv: string, query: Record<string, string>): Checke
  * New campaign from a CSV upload: a preview lists every bad row and why before anything is
  * submitted; only a clean file can be submitted, once (an idempotency key rides in the form).
  */
-export function newCampaignRoutes(prisma: PrismaClient, codeSecret: string): Router {
+export function newCampaignRoutes(prisma: Db, codeSecret: string): Router {
   const r = Router();
   const form = express.urlencoded({ extended: false, limit: '32mb' });
 

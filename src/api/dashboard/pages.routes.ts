@@ -5,7 +5,7 @@ import { countCalls, getCall, getCampaign, listCampaigns } from '../../app/campa
 import { attemptsOverTime, campaignFunnel, exportBatches, progressOf, searchCalls } from '../../app/dashboard-queries.js';
 import type { StaffSession } from '../../app/staff-auth.js';
 import { CALL_STATUSES, OUTCOMES } from '../../domain/outcomes.js';
-import type { PrismaClient } from '../../db/prisma.js';
+import type { Db } from '../../db/prisma.js';
 import { maskPhone } from '../../logger.js';
 import { parseWith } from '../parse.js';
 import { attemptsChart } from './chart.js';
@@ -31,7 +31,7 @@ const outcomeSummary = (counts: Partial<Record<string, number>>) =>
 /** Phone numbers in full for operators and admins, masked (138****0001) for viewers. */
 const phoneFor = (s: StaffSession | null, phone: string) => (s && s.role !== 'viewer' ? phone : maskPhone(phone));
 
-export function pageRoutes(prisma: PrismaClient): Router {
+export function pageRoutes(prisma: Db): Router {
   const r = Router();
 
   r.get('/', requireStaff(), async (req, res) => {

@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { roleAllows, sessionFor, signIn, signOut, type StaffRole, type StaffSession } from '../../app/staff-auth.js';
-import type { PrismaClient } from '../../db/prisma.js';
+import type { Db } from '../../db/prisma.js';
 import { AppError } from '../../errors.js';
 import { html } from './html.js';
 import { langOf, textsFor } from './i18n.js';
@@ -35,7 +35,7 @@ export function pageContext(req: Request, res: Response): PageContext {
 }
 
 /** Loads the signed-in user, if any, into res.locals.staff; dashboard answers are never cached (app.ts sets the other security headers). */
-export function loadSession(prisma: PrismaClient): RequestHandler {
+export function loadSession(prisma: Db): RequestHandler {
   return async (req, res, next) => {
     res.setHeader('cache-control', 'no-store');
     res.locals.staff = await sessionFor(prisma, cookie(req, SESSION_COOKIE));
@@ -60,7 +60,7 @@ export function requireStaff(role: StaffRole = 'viewer'): RequestHandler {
   };
 }
 
-export function sessionRoutes(prisma: PrismaClient): Router {
+export function sessionRoutes(prisma: Db): Router {
   const r = Router();
   const form = express.urlencoded({ extended: false, limit: '8kb' });
   // Guessing across accounts, on top of the per-account lockout.

@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { createStaffUser, STAFF_ROLES } from '../../app/staff-auth.js';
-import type { PrismaClient } from '../../db/prisma.js';
+import type { Db } from '../../db/prisma.js';
 import { NotFoundError } from '../../errors.js';
 import { parseWith } from '../parse.js';
 import { html } from './html.js';
@@ -12,7 +12,7 @@ const newUser = z.object({ username: z.string().trim().regex(/^[\w.@-]{2,64}$/),
 const roleChange = z.object({ role: z.enum(STAFF_ROLES) });
 
 /** Admins manage staff accounts: who may sign in, with which role. */
-export function userRoutes(prisma: PrismaClient): Router {
+export function userRoutes(prisma: Db): Router {
   const r = Router();
   const form = express.urlencoded({ extended: false, limit: '8kb' });
 
