@@ -79,6 +79,8 @@ const serviceEnv = z.object({
   WATCHDOG_SILENCE_MS: ms.default(60_000),
   /** Work not picked up after this long (a lost queue message) is handed out again. */
   SWEEP_GRACE_MS: ms.default(5_000),
+  /** Reports the process that received them processes at once; past that they wait in the queue. 0 queues all. */
+  REPORT_INLINE_MAX: z.coerce.number().int().min(0).default(8),
   /** Wait before dialling again when the PBX could not be reached at all. */
   UNREACHABLE_RETRY_MS: ms.default(10_000),
 
@@ -141,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       dispatchIntervalMs: c.DISPATCH_INTERVAL_MS,
       watchdogSilenceMs: c.WATCHDOG_SILENCE_MS,
       sweepGraceMs: c.SWEEP_GRACE_MS,
+      reportInlineMax: c.REPORT_INLINE_MAX,
       unreachableRetryMs: c.UNREACHABLE_RETRY_MS,
     },
     callbacks: { secret: c.CALLBACK_SECRET, maxAgeMs: c.CALLBACK_MAX_AGE_MS, baseDelayMs: c.CALLBACK_RETRY_BASE_MS, allowPrivate: c.CALLBACK_ALLOW_PRIVATE },

@@ -1,29 +1,40 @@
 import type { PbxEvent } from '../domain/call-events.js';
 import type { Db } from '../db/prisma.js';
 import { metrics } from '../metrics.js';
-import { sealEvent } from './event-seal.js';
+import { scrubEvent, sealEvent } from './event-seal.js';
+import { reportOwnerJoin } from './report-owner.js';
 
 export interface IngestDeps {
   prisma: Db;
   codeSecret: string;
-  /** Hands a stored report to the processors; a failure here loses nothing (the sweeper finds it). */
-  enqueueReports: (ids: bigint[]) => Promise<void>;
+  /** Hands stored reports to processing; one that is lost there stays unprocessed, and the sweeper finds it. */
+  handOut: (reports: StoredReport[]) => void;
+}
+
+export interface StoredReport {
+  id: bigint;
+  pbxCallId: string;
 }
 
 /**
  * Stores the events of one PBX report durably before the webhook answers 200. Resent copies
- * collide on dedup_key and are dropped; a report that matches nothing is kept for diagnosis.
+ * collide on dedup_key and are dropped. A report that belongs to no attempt of ours (the PBX
+ * reports every call it carries) is kept for diagnosis, without digits, already processed:
+ * attempts are stored before their dial goes out, so nothing that comes later could claim it.
+ * Returns the reports that need processing.
  */
-export async function ingestEvents(deps: IngestDeps, events: PbxEvent[]): Promise<bigint[]> {
+export async function ingestEvents(deps: IngestDeps, events: PbxEvent[]): Promise<StoredReport[]> {
   if (events.length === 0) return [];
-  const rows = await deps.prisma.query<{ id: bigint }>(
+  const rows = await deps.prisma.query<{ id: bigint; pbx_call_id: string | null; action: string; pending: boolean }>(
     `INSERT INTO pbx_report (dedup_key, received_at, action, pbx_call_id, leg_id, phone, event, processed_at)
-     SELECT u.dedup_key, u.received_at, u.action, u.pbx_call_id, u.leg_id, u.phone, u.event,
-            CASE WHEN u.pbx_call_id IS NULL THEN u.received_at END
-     FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[])
-       AS u(dedup_key, received_at, action, pbx_call_id, leg_id, phone, event)
+     SELECT r.dedup_key, r.received_at, r.action, r.pbx_call_id, r.leg_id, r.phone,
+            CASE WHEN r.pbx_call_id IS NULL OR owner.call_id IS NULL THEN r.scrubbed ELSE r.event END,
+            CASE WHEN r.pbx_call_id IS NULL OR owner.call_id IS NULL THEN r.received_at END
+     FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::jsonb[])
+       AS r(dedup_key, received_at, action, pbx_call_id, leg_id, phone, event, scrubbed)
+     ${reportOwnerJoin('r')}
      ON CONFLICT (dedup_key) DO NOTHING
-     RETURNING id, pbx_call_id, action`,
+     RETURNING id, pbx_call_id, action, processed_at IS NULL AS pending`,
     events.map((e) => e.dedupKey),
     events.map((e) => e.receivedAt),
     events.map((e) => (e.type === 'other' ? `other:${e.action}` : e.type)),
@@ -31,14 +42,14 @@ export async function ingestEvents(deps: IngestDeps, events: PbxEvent[]): Promis
     events.map((e) => ('legId' in e ? e.legId : null)),
     events.map((e) => ('phone' in e ? e.phone : null)),
     events.map((e) => JSON.stringify(sealEvent(deps.codeSecret, e))),
+    events.map((e) => JSON.stringify(scrubEvent(e, false))),
   );
-  const stored = rows as { id: bigint; pbx_call_id: string | null; action: string }[];
-  countReports(events, stored);
-  const ids = stored.filter((r) => r.pbx_call_id !== null).map((r) => r.id);
-  // Not awaited: the report is safe in PostgreSQL, and a queue that is down (Redis restart)
-  // must not hold the PBX's request; the sweeper hands out what was not enqueued.
-  if (ids.length) void deps.enqueueReports(ids).catch(() => undefined);
-  return ids;
+  countReports(events, rows);
+  const pending = rows.filter((r) => r.pending).map((r) => ({ id: r.id, pbxCallId: r.pbx_call_id! }));
+  // Not awaited: the report is safe in PostgreSQL, and processing must not hold the PBX's
+  // request; what is not processed now the sweeper hands out again.
+  if (pending.length) deps.handOut(pending);
+  return pending;
 }
 
 function countReports(events: PbxEvent[], stored: { action: string }[]): void {

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import { applyInput, lockCall, type LockedCall, type TransitionDeps } from './call-transitions.js';
 import { addTimeline } from './timeline.js';
 import { openEvent, scrubEvent, type StoredEvent } from './event-seal.js';
+import { reportOwnerJoin } from './report-owner.js';
 
 export interface ProcessReportDeps extends TransitionDeps {
   prisma: Db;
@@ -20,22 +21,26 @@ export interface ProcessReportDeps extends TransitionDeps {
  */
 export async function processReport(deps: ProcessReportDeps, reportId: bigint): Promise<void> {
   const actionIds = await deps.prisma.transaction(async (tx) => {
-    const head = await tx.query<{ event: StoredEvent }>(`SELECT event FROM pbx_report WHERE id = $1 AND processed_at IS NULL`, reportId);
-    if (!head[0]) return [];
-    const first = openEvent(deps.codeSecret, head[0].event) as CallEvent;
-    const match = await findAttempt(tx, first);
-    const call = match ? await lockCall(tx, match.callId) : null;
+    const [head] = await tx.query<{ event: StoredEvent; call_id: string | null }>(
+      `SELECT r.event, owner.call_id FROM pbx_report r ${reportOwnerJoin('r')} WHERE r.id = $1 AND r.processed_at IS NULL`,
+      reportId,
+    );
+    if (!head) return [];
+    const call = head.call_id ? await lockCall(tx, head.call_id) : null;
     if (!call) {
-      const locked = await tx.query<unknown>(`SELECT 1 FROM pbx_report WHERE id = $1 AND processed_at IS NULL FOR UPDATE SKIP LOCKED`, reportId);
-      if (locked.length) await markProcessed(tx, reportId, null, scrubEvent(first, false), new Date());
+      const first = openEvent(deps.codeSecret, head.event) as CallEvent;
+      await tx.execute(
+        `UPDATE pbx_report SET processed_at = $2, event = $3::jsonb WHERE id = (SELECT id FROM pbx_report WHERE id = $1 AND processed_at IS NULL FOR UPDATE SKIP LOCKED)`,
+        reportId,
+        new Date(),
+        JSON.stringify(scrubEvent(first, false)),
+      );
       return [];
     }
     const actionIds: bigint[] = [];
     for (const report of await pendingReportsOf(tx, call.id, call.phone)) {
-      const event = openEvent(deps.codeSecret, report.event) as CallEvent;
-      const owner = report.id === reportId ? match : await findAttempt(tx, event);
-      if (owner?.callId !== call.id) continue; // the same number in another call: its own job takes it
-      actionIds.push(...(await applyReport(deps, tx, call, owner.no, report.id, event)));
+      if (report.call_id !== call.id) continue; // the same number in another call: its own job takes it
+      actionIds.push(...(await applyReport(deps, tx, call, report.no!, report.id, openEvent(deps.codeSecret, report.event) as CallEvent)));
     }
     return actionIds;
   });
@@ -57,35 +62,16 @@ async function applyReport(deps: ProcessReportDeps, tx: Sql, call: LockedCall, a
   return actionIds;
 }
 
-/** Unprocessed reports that may belong to the call, oldest first, locked against other jobs. */
-async function pendingReportsOf(tx: Sql, callId: string, phone: string): Promise<{ id: bigint; event: StoredEvent }[]> {
+/** Unprocessed reports that may belong to the call, oldest first, with their owner, locked against other jobs. */
+async function pendingReportsOf(tx: Sql, callId: string, phone: string): Promise<{ id: bigint; event: StoredEvent; call_id: string | null; no: number | null }[]> {
   return tx.query(
-    `SELECT r.id, r.event FROM pbx_report r
+    `SELECT r.id, r.event, owner.call_id, owner.no FROM pbx_report r ${reportOwnerJoin('r')}
      WHERE r.processed_at IS NULL AND (
        r.phone = $2 OR EXISTS (SELECT 1 FROM dial_attempt a WHERE a.call_id = $1::uuid AND (r.pbx_call_id IN (a.pbx_call_id, a.leg_id) OR r.leg_id = a.leg_id)))
-     ORDER BY r.id FOR UPDATE SKIP LOCKED`,
+     ORDER BY r.id FOR UPDATE OF r SKIP LOCKED`,
     callId,
     phone,
   );
-}
-
-/**
- * The attempt a report belongs to: by the PBX's call id or leg id, else by number among
- * attempts still open (reports may come before the dial answer, or with another call id).
- */
-async function findAttempt(tx: Sql, e: CallEvent): Promise<{ callId: string; no: number } | null> {
-  const byId = await tx.query<{ call_id: string; no: number }>(
-    `SELECT call_id, no FROM dial_attempt WHERE pbx_call_id = $1 OR leg_id = $1 OR ($2::text IS NOT NULL AND leg_id = $2) ORDER BY id DESC LIMIT 1`,
-    e.pbxCallId,
-    e.legId,
-  );
-  if (byId[0]) return { callId: byId[0].call_id, no: byId[0].no };
-  if (!e.phone) return null;
-  const byPhone = await tx.query<{ call_id: string; no: number }>(
-    `SELECT call_id, no FROM dial_attempt WHERE phone = $1 AND state <> 'ended' ORDER BY id DESC LIMIT 1`,
-    e.phone,
-  );
-  return byPhone[0] ? { callId: byPhone[0].call_id, no: byPhone[0].no } : null;
 }
 
 async function markProcessed(tx: Sql, reportId: bigint, callId: string | null, event: StoredEvent, now: Date): Promise<void> {

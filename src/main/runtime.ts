@@ -9,6 +9,7 @@ import { deliverDueCallbacks, notifyFinishedCampaigns } from '../app/callbacks.j
 import { Dispatcher } from '../app/dispatcher.js';
 import { expireOverdue } from '../app/expire-overdue.js';
 import { ReportIngest } from '../app/ingest-events.js';
+import { ReportHandoff } from '../app/report-handoff.js';
 import { placeDial } from '../app/place-dial.js';
 import { removeFinishedPrompts, renderPrompt, requestPrompts } from '../app/prepare-prompts.js';
 import { processReport } from '../app/process-report.js';
@@ -67,6 +68,13 @@ export async function startRuntime(config: Config, roles: Roles, log: Logger): P
   const transitions = { log, codeSecret: config.codeSecret, settingsFor: (id: string, tx: Parameters<CampaignSettingsCache['get']>[0]) => settings.get(tx, id) };
   const send = (id: bigint) => sendRoutingAction({ prisma, driver: driver!, log, retryLater: (rid: bigint) => queues.enqueueRoute(rid) }, id);
   const enqueueReports = (ids: bigint[]) => queues.enqueueReports(ids);
+  const reportDeps = { ...transitions, prisma, log, sendRoutingAction: send };
+  const handoff = new ReportHandoff({
+    process: (id) => processReport(reportDeps, id),
+    enqueue: enqueueReports,
+    maxInline: config.engine.reportInlineMax,
+    log,
+  });
   const enqueueDials = (d: { callId: string; attemptNo: number }[]) => queues.enqueueDials(d);
 
   // The webhook must listen before the driver logs in, so the PBX is told the real port.
@@ -89,7 +97,7 @@ export async function startRuntime(config: Config, roles: Roles, log: Logger): P
     const s = app.listen(config.http.port, () => resolve(s));
   });
   driver = createPbxDriver(config, log, (server.address() as AddressInfo).port);
-  const reportIngest = new ReportIngest({ prisma, codeSecret: config.codeSecret, enqueueReports });
+  const reportIngest = new ReportIngest({ prisma, codeSecret: config.codeSecret, handOut: (reports) => handoff.handOut(reports) });
   await driver.start((events) => reportIngest.ingest(events));
 
   const stoppers: (() => Promise<void>)[] = [];
@@ -98,7 +106,7 @@ export async function startRuntime(config: Config, roles: Roles, log: Logger): P
     const workers = startWorkers(redis, config.redis.prefix, {
       dial: ({ callId, attemptNo }) => placeDial({ ...transitions, prisma, driver: pbx, log, entryIvr: config.ivr.entry, store }, callId, attemptNo),
       render: ({ callId }) => renderPrompt({ ...transitions, prisma, store, log }, callId),
-      report: ({ reportId }) => processReport({ ...transitions, prisma, log, sendRoutingAction: send }, BigInt(reportId)),
+      report: ({ reportId }) => processReport(reportDeps, BigInt(reportId)),
       route: ({ actionId }) => send(BigInt(actionId)),
     }, log);
     const dispatcher = new Dispatcher({ ...transitions, prisma, settings, log, pbxMaxConcurrent: config.engine.pbxMaxConcurrent, numberDailyCap: config.engine.numberDailyCap, enqueueDials });
@@ -128,6 +136,7 @@ export async function startRuntime(config: Config, roles: Roles, log: Logger): P
         // Open streams (the dashboard's live updates) would hold the server open for ever.
         await Promise.race([serverClosed, new Promise((r) => setTimeout(r, config.shutdownGraceMs).unref())]);
         server.closeAllConnections();
+        await handoff.drain();
         await driver?.stop();
         await queues.close();
         await prisma.$disconnect();

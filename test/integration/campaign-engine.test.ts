@@ -196,3 +196,16 @@ describe('a caller who used up the code attempts', () => {
     expect(withFail.sim.recorder.hangups).toHaveLength(0);
   });
 });
+
+describe('reports processed by the workers only (REPORT_INLINE_MAX=0)', () => {
+  const queued = useEngine({ env: { REPORT_INLINE_MAX: '0' } });
+
+  it('settles every call as when the webhook process works them itself', async () => {
+    const p = { right: phone(0), wrongThenRight: phone(3), busy: phone(6), declines: phone(7) };
+    const res = await queued.api('POST', '/api/campaigns', { name: 'queued', calls: Object.values(p).map((n, i) => smsCall(queued, n, String(731_000 + i))), options: { ...fast, maxDialAttempts: 1 } });
+    expect(res.status).toBe(201);
+    const done = await queued.waitForCampaign(res.body.id);
+    expect(done.counts).toMatchObject({ total: 4, verified: 2, busy: 1, declined: 1 });
+    expect(queued.sim.recorder.transfers.filter((t) => t.phone === p.wrongThenRight).map((t) => t.number)).toEqual(['6503', '6502']);
+  });
+});

@@ -1,29 +1,48 @@
 import { describe, expect, it } from 'vitest';
-import { ReportIngest } from '../../src/app/ingest-events.js';
+import { ReportIngest, type StoredReport } from '../../src/app/ingest-events.js';
 import type { PbxEvent } from '../../src/domain/call-events.js';
-import { useEngine } from '../support/engine-harness.js';
+import { smsCall, useEngine } from '../support/engine-harness.js';
 
 const e = useEngine();
 
-const ringing = (i: number): PbxEvent => ({ type: 'ringing', pbxCallId: `1800000000.${i}`, legId: `1800000000.${i}9`, phone: '13800000000', dedupKey: `ALERT:1800000000.${i}:`, receivedAt: new Date() });
+const ringing = (callId: string, i: number): PbxEvent => ({ type: 'ringing', pbxCallId: callId, legId: `${callId}9`, phone: '13800000000', dedupKey: `burst:${callId}:${i}`, receivedAt: new Date() });
+const code = (callId: string, i: number): PbxEvent => ({ type: 'code', pbxCallId: callId, legId: null, phone: '13800000000', digits: '482913', dedupKey: `DTMF:${callId}:${i}`, receivedAt: new Date() });
 
 describe('reports arriving together', () => {
   it('are each stored before their caller hears back, resent copies among them dropped, in few statements', async () => {
-    const enqueued: bigint[][] = [];
-    const ingest = new ReportIngest({ prisma: e.prisma, codeSecret: 'code-secret-0123456789', enqueueReports: async (ids) => void enqueued.push(ids) });
+    // A finished call of ours: its PBX call id makes reports "ours".
+    const res = await e.api('POST', '/api/campaigns', { name: 'owner', calls: [smsCall(e, '13500000100', '864213')], options: { maxDialAttempts: 1, callsPerSecond: 50 } });
+    await e.waitForCampaign(res.body.id);
+    const [ours] = await e.prisma.query<{ pbx_call_id: string }>(`SELECT a.pbx_call_id FROM dial_attempt a JOIN call c ON c.id = a.call_id WHERE c.campaign_id = $1::uuid`, res.body.id);
+
+    const handedOut: StoredReport[][] = [];
+    const ingest = new ReportIngest({ prisma: e.prisma, codeSecret: 'code-secret-0123456789', handOut: (reports) => void handedOut.push(reports) });
     const keys = Array.from({ length: 300 }, (_, i) => i % 250); // 50 resent copies
     const stored = await Promise.all(
       keys.map(async (i) => {
-        await ingest.ingest([ringing(i)]);
-        const rows = await e.prisma.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM pbx_report WHERE dedup_key = $1`, ringing(i).dedupKey);
+        const event = i % 5 === 0 ? ringing(ours!.pbx_call_id, i) : ringing(`1800000000.${i}`, i);
+        await ingest.ingest([event]);
+        const rows = await e.prisma.query<{ n: number }>(`SELECT count(*)::int AS n FROM pbx_report WHERE dedup_key = $1`, event.dedupKey);
         return rows[0]!.n;
       }),
     );
     expect(stored.every((n) => n === 1)).toBe(true);
-    const rows = await e.prisma.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM pbx_report WHERE pbx_call_id LIKE '1800000000.%'`);
+    const rows = await e.prisma.query<{ n: number }>(`SELECT count(*)::int AS n FROM pbx_report WHERE dedup_key LIKE 'burst:%'`);
     expect(rows[0]!.n).toBe(250);
     // One insert is under way while the others gather: far fewer statements than reports.
-    expect(enqueued.length).toBeLessThan(50);
-    expect(enqueued.flat()).toHaveLength(250);
+    expect(handedOut.length).toBeLessThan(50);
+    // Only the 50 reports of our call need processing; the rest are kept, already processed.
+    expect(handedOut.flat()).toHaveLength(50);
+    expect(new Set(handedOut.flat().map((r) => r.pbxCallId))).toEqual(new Set([ours!.pbx_call_id]));
+    const [others] = await e.prisma.query<{ n: number }>(`SELECT count(*)::int AS n FROM pbx_report WHERE pbx_call_id LIKE '1800000000.%' AND processed_at IS NOT NULL`);
+    expect(others!.n).toBe(200);
+  });
+
+  it('keep no digits of a report that belongs to no call of ours', async () => {
+    const ingest = new ReportIngest({ prisma: e.prisma, codeSecret: 'code-secret-0123456789', handOut: () => {} });
+    await ingest.ingest([code('1900000000.1', 1)]);
+    const [row] = await e.prisma.query<{ event: { digits: string }; processed_at: Date | null }>(`SELECT event, processed_at FROM pbx_report WHERE dedup_key = 'DTMF:1900000000.1:1'`);
+    expect(row!.processed_at).not.toBeNull();
+    expect(row!.event.digits).toBe('******');
   });
 });

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { ReportHandoff } from '../../src/app/report-handoff.js';
+import { createLogger } from '../../src/logger.js';
+
+const log = createLogger({ level: 'silent' });
+
+function handoff(maxInline: number, fail: Set<bigint> = new Set()) {
+  const processed: bigint[] = [];
+  const queued: bigint[] = [];
+  const release: (() => void)[] = [];
+  const h = new ReportHandoff({
+    maxInline,
+    log,
+    process: (id) =>
+      new Promise<void>((resolve, reject) => {
+        processed.push(id);
+        release.push(() => (fail.has(id) ? reject(new Error('database gone')) : resolve()));
+      }),
+    enqueue: async (ids) => void queued.push(...ids),
+  });
+  const finish = async () => {
+    for (const r of release.splice(0)) r();
+    await h.drain();
+  };
+  return { h, processed, queued, finish };
+}
+
+describe('handing stored reports to processing', () => {
+  it('works up to maxInline reports at once itself and queues the rest', async () => {
+    const { h, processed, queued, finish } = handoff(2);
+    h.handOut([1n, 2n, 3n, 4n].map((id) => ({ id, pbxCallId: `c${id}` })));
+    expect(processed).toEqual([1n, 2n]);
+    expect(queued).toEqual([3n, 4n]);
+    await finish();
+    h.handOut([{ id: 5n, pbxCallId: 'c5' }]);
+    expect(processed).toEqual([1n, 2n, 5n]);
+    await finish();
+  });
+
+  it('takes one report per PBX call, since processing one takes all of its call', async () => {
+    const { h, processed, queued, finish } = handoff(8);
+    h.handOut([
+      { id: 1n, pbxCallId: 'a' },
+      { id: 2n, pbxCallId: 'a' },
+      { id: 3n, pbxCallId: 'b' },
+    ]);
+    expect(processed).toEqual([1n, 3n]);
+    expect(queued).toEqual([]);
+    await finish();
+  });
+
+  it('queues a report whose processing failed, and drain waits for those under way', async () => {
+    const { h, processed, queued, finish } = handoff(8, new Set([2n]));
+    h.handOut([1n, 2n].map((id) => ({ id, pbxCallId: `c${id}` })));
+    await finish();
+    expect(processed).toEqual([1n, 2n]);
+    expect(queued).toEqual([2n]);
+  });
+
+  it('queues everything when maxInline is 0', () => {
+    const { h, processed, queued } = handoff(0);
+    h.handOut([{ id: 1n, pbxCallId: 'a' }]);
+    expect(processed).toEqual([]);
+    expect(queued).toEqual([1n]);
+  });
+});
