@@ -79,7 +79,7 @@ const serviceEnv = z.object({
   WATCHDOG_SILENCE_MS: ms.default(60_000),
   /** Work not picked up after this long (a lost queue message) is handed out again. */
   SWEEP_GRACE_MS: ms.default(5_000),
-  /** Reports the process that received them processes at once; past that they wait in the queue. 0 queues all. */
+  /** Code entries the process that received them works at once; past that they wait in the queue. 0 queues all. */
   REPORT_INLINE_MAX: z.coerce.number().int().min(0).default(8),
   /** Wait before dialling again when the PBX could not be reached at all. */
   UNREACHABLE_RETRY_MS: ms.default(10_000),

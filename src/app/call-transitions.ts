@@ -2,11 +2,11 @@ import { next, type CallState, type Command, type MachineContext, type MachineIn
 import { nextOpening } from '../domain/calling-window.js';
 import { codeMatches } from '../domain/codes.js';
 import type { CallStatus, Outcome, WaitReason } from '../domain/outcomes.js';
-import type { Db, Sql } from '../db/prisma.js';
+import { runTogether, statement, type Db, type Sql, type Statement } from '../db/prisma.js';
 import type { Logger } from '../logger.js';
 import { metrics } from '../metrics.js';
-import { queueCallback } from './callbacks.js';
-import { addTimeline } from './timeline.js';
+import { callbackDelivery } from './callbacks.js';
+import { addTimeline, timelineEntry } from './timeline.js';
 import type { CampaignSettings } from './campaign-policy.js';
 
 /** A call row locked for update, with what the machine needs. */
@@ -88,13 +88,23 @@ export interface TimelineEntry {
  * its attempt row, a timeline entry, and any routing actions (one per code entry, unique,
  * so a replayed input cannot route twice). Returns the routing action ids to send after commit.
  */
-export async function applyInput(deps: TransitionDeps, tx: Sql, call: LockedCall, input: MachineInput, now: Date, entry: TimelineEntry): Promise<{ transition: Transition; actionIds: bigint[] }> {
+export async function applyInput(
+  deps: TransitionDeps,
+  tx: Sql,
+  call: LockedCall,
+  input: MachineInput,
+  now: Date,
+  entry: TimelineEntry,
+  /** More writes that depend on the outcome, sent in the same round trip. */
+  alsoWrite: (transition: Transition) => Statement[] = () => [],
+): Promise<{ transition: Transition; actionIds: bigint[] }> {
   const transition = next(call.state, input, await contextFor(deps, tx, call, now));
   const before = call.state;
   const after = transition.state;
   const attemptNo = after.attempt?.no ?? before.attempt?.no ?? null;
 
-  await tx.execute(
+  const writes: Statement[] = alsoWrite(transition);
+  writes.push(statement(
     `UPDATE call SET status = $2::"CallStatus", outcome = $3::"Outcome", dial_attempts = $4, code_attempts = $5, next_dial_at = $6,
        last_failure = $7, attempt = $8::jsonb, last_event_at = $9, updated_at = $9, wait_reason = $10,
        finished_at = CASE WHEN $2 = 'done' THEN coalesce(finished_at, $9) ELSE NULL END
@@ -109,8 +119,9 @@ export async function applyInput(deps: TransitionDeps, tx: Sql, call: LockedCall
     after.attempt === null ? null : JSON.stringify(after.attempt),
     now,
     after.waitReason,
-  );
-  await recordAttempt(tx, call, before, after, input, now);
+  ));
+  const attemptWrite = attemptStatement(call, before, after, input, now);
+  if (attemptWrite) writes.push(attemptWrite);
   countTransition(before, after);
   const detail = {
     ...entry.detail,
@@ -120,16 +131,16 @@ export async function applyInput(deps: TransitionDeps, tx: Sql, call: LockedCall
     ...(after.outcome !== before.outcome ? { outcome: after.outcome } : {}),
     ...(after.waitReason && after.waitReason !== before.waitReason ? { waitReason: after.waitReason, until: after.nextDialAt } : {}),
   };
-  await addTimeline(tx, call.id, attemptNo, now, entry.kind, detail);
+  writes.push(timelineEntry(call.id, attemptNo, now, entry.kind, detail));
 
   const actionIds: bigint[] = [];
   for (const cmd of transition.commands) {
     if (cmd.type === 'finished') {
       deps.log.info({ event: 'call.finished', callId: call.id, campaignId: call.campaignId, phone: call.phone, outcome: cmd.outcome, dialAttempts: after.dialAttempts }, 'call finished');
-      await addTimeline(tx, call.id, attemptNo, now, 'outcome', { outcome: cmd.outcome });
+      writes.push(timelineEntry(call.id, attemptNo, now, 'outcome', { outcome: cmd.outcome }));
       const { callbackUrl } = await deps.settingsFor(call.campaignId, tx);
       if (callbackUrl) {
-        await queueCallback(tx, 'call.finished', callbackUrl, call.campaignId, call.id, {
+        writes.push(callbackDelivery('call.finished', callbackUrl, call.campaignId, call.id, {
           campaignId: call.campaignId,
           callId: call.id,
           ref: call.ref,
@@ -138,17 +149,19 @@ export async function applyInput(deps: TransitionDeps, tx: Sql, call: LockedCall
           dialAttempts: after.dialAttempts,
           codeAttempts: after.codeAttempts,
           finishedAt: now.toISOString(),
-        });
+        }));
       }
       continue;
     }
     if (cmd.type === 'suppress-number') {
-      await tx.execute(`INSERT INTO suppression (phone, reason, source) VALUES ($1, 'pressed the opt-out key', 'opt_out') ON CONFLICT (phone) DO NOTHING`, call.phone);
+      writes.push(statement(`INSERT INTO suppression (phone, reason, source) VALUES ($1, 'pressed the opt-out key', 'opt_out') ON CONFLICT (phone) DO NOTHING`, call.phone));
       continue;
     }
     const id = await insertRoutingAction(tx, call.id, attemptNo ?? 0, cmd);
     if (id !== null) actionIds.push(id);
   }
+  // One round trip for everything this input changed.
+  await runTogether(tx, writes);
   call.state = after;
   return { transition, actionIds };
 }
@@ -195,11 +208,12 @@ async function contextFor(deps: TransitionDeps, tx: Sql, call: LockedCall, now: 
   };
 }
 
-async function recordAttempt(tx: Sql, call: LockedCall, before: CallState, after: CallState, input: MachineInput, now: Date): Promise<void> {
+/** The write that keeps the attempt row in step with the machine, if any. */
+function attemptStatement(call: LockedCall, before: CallState, after: CallState, input: MachineInput, now: Date): Statement | null {
   if (input.type === 'dial-started' && after.attempt && !before.attempt) {
     // An attempt number comes back after a dial that never went out (reached: false); its
     // row holds nothing that happened, so it is claimed afresh.
-    await tx.execute(
+    return statement(
       `INSERT INTO dial_attempt (call_id, no, phone, state, started_at) VALUES ($1::uuid, $2, $3, 'claimed', $4)
        ON CONFLICT (call_id, no) DO UPDATE SET state = 'claimed', started_at = $4, pbx_call_id = NULL, leg_id = NULL, result = NULL, answered_at = NULL, ended_at = NULL
        WHERE dial_attempt.result = 'not sent'`,
@@ -208,13 +222,12 @@ async function recordAttempt(tx: Sql, call: LockedCall, before: CallState, after
       call.phone,
       now,
     );
-    return;
   }
   const a = before.attempt;
-  if (!a) return;
+  if (!a) return null;
   if (after.attempt && after.attempt.no === a.no) {
     const state = after.attempt.unknown ? 'unknown' : input.type === 'dial-accepted' ? 'placed' : null;
-    await tx.execute(
+    return statement(
       `UPDATE dial_attempt SET pbx_call_id = coalesce(pbx_call_id, $3), leg_id = coalesce(leg_id, $4),
          answered_at = CASE WHEN $5 THEN coalesce(answered_at, $6) ELSE answered_at END, state = coalesce($7, state)
        WHERE call_id = $1::uuid AND no = $2`,
@@ -226,10 +239,9 @@ async function recordAttempt(tx: Sql, call: LockedCall, before: CallState, after
       now,
       state,
     );
-    return;
   }
   // The attempt is over.
-  await tx.execute(
+  return statement(
     `UPDATE dial_attempt SET state = 'ended', ended_at = $3, result = $4 WHERE call_id = $1::uuid AND no = $2 AND state <> 'ended'`,
     call.id,
     a.no,

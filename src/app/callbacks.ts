@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import type { Db, Sql } from '../db/prisma.js';
+import { runTogether, statement, type Db, type Sql, type Statement } from '../db/prisma.js';
 import { NotFoundError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { countCalls } from './campaign-queries.js';
@@ -15,10 +15,10 @@ import { postCallback } from './callback-transport.js';
  */
 export type CallbackEvent = 'call.finished' | 'campaign.finished';
 
-export async function queueCallback(tx: Sql, event: CallbackEvent, url: string, campaignId: string, callId: string | null, data: Record<string, unknown>): Promise<void> {
+export function callbackDelivery(event: CallbackEvent, url: string, campaignId: string, callId: string | null, data: Record<string, unknown>): Statement {
   const id = randomUUID();
   const payload = { id, type: event, createdAt: new Date().toISOString(), data };
-  await tx.execute(
+  return statement(
     `INSERT INTO callback_delivery (id, campaign_id, call_id, event, url, payload) VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6::jsonb)`,
     id,
     campaignId,
@@ -27,6 +27,10 @@ export async function queueCallback(tx: Sql, event: CallbackEvent, url: string, 
     url,
     JSON.stringify(payload),
   );
+}
+
+export async function queueCallback(tx: Sql, ...delivery: Parameters<typeof callbackDelivery>): Promise<void> {
+  await runTogether(tx, [callbackDelivery(...delivery)]);
 }
 
 export function signCallback(secret: string, timestamp: number, body: string): string {

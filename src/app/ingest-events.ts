@@ -14,6 +14,8 @@ export interface IngestDeps {
 export interface StoredReport {
   id: bigint;
   pbxCallId: string;
+  /** A code entry: the caller is on hold waiting for its decision. */
+  awaited: boolean;
 }
 
 /**
@@ -45,7 +47,7 @@ export async function ingestEvents(deps: IngestDeps, events: PbxEvent[]): Promis
     events.map((e) => JSON.stringify(scrubEvent(e, false))),
   );
   countReports(events, rows);
-  const pending = rows.filter((r) => r.pending).map((r) => ({ id: r.id, pbxCallId: r.pbx_call_id! }));
+  const pending = rows.filter((r) => r.pending).map((r) => ({ id: r.id, pbxCallId: r.pbx_call_id!, awaited: r.action === 'code' }));
   // Not awaited: the report is safe in PostgreSQL, and processing must not hold the PBX's
   // request; what is not processed now the sweeper hands out again.
   if (pending.length) deps.handOut(pending);

@@ -1,8 +1,8 @@
 import type { CallEvent } from '../domain/call-events.js';
-import type { Db, Sql } from '../db/prisma.js';
+import { runTogether, statement, type Db, type Sql, type Statement } from '../db/prisma.js';
 import type { Logger } from '../logger.js';
 import { applyInput, lockCall, type LockedCall, type TransitionDeps } from './call-transitions.js';
-import { addTimeline } from './timeline.js';
+import { timelineEntry } from './timeline.js';
 import { openEvent, scrubEvent, type StoredEvent } from './event-seal.js';
 import { reportOwnerJoin } from './report-owner.js';
 
@@ -51,14 +51,15 @@ async function applyReport(deps: ProcessReportDeps, tx: Sql, call: LockedCall, a
   const now = new Date();
   const current = call.state.attempt?.no;
   if (current !== undefined && current !== attemptNo) {
-    await addTimeline(tx, call.id, attemptNo, now, `pbx.${event.type}`, { ignored: 'report of an earlier attempt' });
-    await markProcessed(tx, reportId, call.id, scrubEvent(event, false), now);
+    await runTogether(tx, [timelineEntry(call.id, attemptNo, now, `pbx.${event.type}`, { ignored: 'report of an earlier attempt' }), markProcessed(reportId, call.id, scrubEvent(event, false), now)]);
     return [];
   }
   const wasAnswered = call.state.status === 'answered';
-  const { transition, actionIds } = await applyInput(deps, tx, call, { type: 'pbx', event }, now, { kind: `pbx.${event.type}`, detail: timelineDetail(event) });
-  const confirmPress = event.type === 'key' && wasAnswered && transition.state.status === 'confirmed';
-  await markProcessed(tx, reportId, call.id, scrubEvent(event, confirmPress), now);
+  const { actionIds } = await applyInput(deps, tx, call, { type: 'pbx', event }, now, { kind: `pbx.${event.type}`, detail: timelineDetail(event) }, (transition) => {
+    // The press of the confirm key is kept as evidence of consent; other digits are not.
+    const confirmPress = event.type === 'key' && wasAnswered && transition.state.status === 'confirmed';
+    return [markProcessed(reportId, call.id, scrubEvent(event, confirmPress), now)];
+  });
   return actionIds;
 }
 
@@ -74,8 +75,8 @@ async function pendingReportsOf(tx: Sql, callId: string, phone: string): Promise
   );
 }
 
-async function markProcessed(tx: Sql, reportId: bigint, callId: string | null, event: StoredEvent, now: Date): Promise<void> {
-  await tx.execute(`UPDATE pbx_report SET processed_at = $2, call_id = $3::uuid, event = $4::jsonb WHERE id = $1`, reportId, now, callId, JSON.stringify(event));
+function markProcessed(reportId: bigint, callId: string, event: StoredEvent, now: Date): Statement {
+  return statement(`UPDATE pbx_report SET processed_at = $2, call_id = $3::uuid, event = $4::jsonb WHERE id = $1`, reportId, now, callId, JSON.stringify(event));
 }
 
 function timelineDetail(e: CallEvent): Record<string, unknown> {

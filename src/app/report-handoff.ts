@@ -4,18 +4,19 @@ import type { StoredReport } from './ingest-events.js';
 export interface HandoffDeps {
   process: (reportId: bigint) => Promise<void>;
   enqueue: (reportIds: bigint[]) => Promise<void>;
-  /** Reports processed at once by this process; the rest wait in the report queue. 0: all queued. */
+  /** Code entries processed at once by this process; the rest wait in the report queue. 0: all queued. */
   maxInline: number;
   log: Logger;
 }
 
 /**
- * Hands stored reports to processing. A caller waits on the line for the decision on the
- * code they keyed, so the process that received a report works it itself, at once, up to
- * `maxInline` at a time; past that, reports go to the report queue for the workers. One
- * report per PBX call is enough: processing a report takes every pending report of its call,
- * in order. A report lost on either path (a crash, Redis down) stays unprocessed in
- * PostgreSQL and the sweeper hands it out again.
+ * Hands stored reports to processing. A caller who keyed a code waits on hold for the
+ * decision, so the process that received a code entry works it itself, at once, up to
+ * `maxInline` at a time, instead of queueing it behind other calls' reports. Everything else
+ * goes to the report queue: the workers carry the bulk, on other cores. One report per PBX
+ * call is enough, since processing a report takes every pending report of its call, in
+ * order. A report lost on either path (a crash, Redis down) stays unprocessed in PostgreSQL
+ * and the sweeper hands it out again.
  */
 export class ReportHandoff {
   private readonly running = new Set<Promise<void>>();
@@ -23,11 +24,14 @@ export class ReportHandoff {
   constructor(private readonly deps: HandoffDeps) {}
 
   handOut(reports: StoredReport[]): void {
-    const firstOfCall = new Map<string, bigint>();
-    for (const r of reports) if (!firstOfCall.has(r.pbxCallId)) firstOfCall.set(r.pbxCallId, r.id);
+    const byCall = new Map<string, { id: bigint; awaited: boolean }>();
+    for (const r of reports) {
+      const seen = byCall.get(r.pbxCallId);
+      byCall.set(r.pbxCallId, { id: seen?.id ?? r.id, awaited: (seen?.awaited ?? false) || r.awaited });
+    }
     const queued: bigint[] = [];
-    for (const id of firstOfCall.values()) {
-      if (this.running.size >= this.deps.maxInline) {
+    for (const { id, awaited } of byCall.values()) {
+      if (!awaited || this.running.size >= this.deps.maxInline) {
         queued.push(id);
         continue;
       }

@@ -1,8 +1,8 @@
-import type { Db } from '../db/prisma.js';
+import { runTogether, statement, type Db } from '../db/prisma.js';
 import type { Logger } from '../logger.js';
 import type { PbxDriver } from '../pbx/driver.js';
 import { PbxOutcomeUnknownError, PbxRejectedError, wasNotSent } from '../pbx/pbx-errors.js';
-import { addTimeline } from './timeline.js';
+import { timelineEntry } from './timeline.js';
 
 export interface RoutingDeps {
   prisma: Db;
@@ -44,9 +44,9 @@ export async function sendRoutingAction(deps: RoutingDeps, id: bigint): Promise<
     const level = err instanceof PbxRejectedError && err.pbxCode === '10007' ? 'info' : 'warn';
     deps.log[level]({ event: 'route.failed', callId: a.call_id, kind: a.kind, err: error }, 'routing action failed');
   }
-  await deps.prisma.transaction(async (tx) => {
-    await tx.execute(`UPDATE routing_action SET state = $2, error = $3, updated_at = now() WHERE id = $1`, id, state, error);
-    await addTimeline(tx, a.call_id, a.attempt_no, new Date(), `route.${a.kind}`, { target: a.target, state, ...(error ? { error } : {}) });
-  });
+  await runTogether(deps.prisma, [
+    statement(`UPDATE routing_action SET state = $2, error = $3, updated_at = now() WHERE id = $1`, id, state, error),
+    timelineEntry(a.call_id, a.attempt_no, new Date(), `route.${a.kind}`, { target: a.target, state, ...(error ? { error } : {}) }),
+  ]);
   if (state === 'pending') await deps.retryLater(id);
 }

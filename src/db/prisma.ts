@@ -1,9 +1,9 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from './generated/client.js';
-import { sqlPool, type Sql, type SqlPool } from './sql.js';
+import { runTogether, sqlPool, statement, type Sql, type SqlPool, type Statement } from './sql.js';
 
-export type { Sql, SqlPool };
+export { runTogether, statement, type Sql, type SqlPool, type Statement };
 
 /**
  * The database: Prisma's typed model queries plus the engine's raw SQL (`query`, `execute`,

@@ -11,6 +11,37 @@ export interface Sql {
   execute(text: string, ...values: unknown[]): Promise<number>;
 }
 
+/** A statement to run later, together with others. */
+export interface Statement {
+  text: string;
+  values: unknown[];
+}
+
+export function statement(text: string, ...values: unknown[]): Statement {
+  return { text, values };
+}
+
+/**
+ * Runs data-modifying statements (INSERT, UPDATE, DELETE, no RETURNING) in one round trip,
+ * each as a CTE of a single statement: socket round trips, not PostgreSQL's work, are what a
+ * call event costs most (docs/BENCHMARKS.md). They all see the rows as they were before any
+ * of them ran, so none may depend on another's change.
+ */
+export async function runTogether(sql: Sql, statements: Statement[]): Promise<void> {
+  if (statements.length === 0) return;
+  if (statements.length === 1) {
+    await sql.execute(statements[0]!.text, ...statements[0]!.values);
+    return;
+  }
+  const values: unknown[] = [];
+  const parts = statements.map((s, i) => {
+    const offset = values.length;
+    values.push(...s.values);
+    return `w${i} AS (${s.text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
+  });
+  await sql.execute(`WITH ${parts.join(',\n')} SELECT 1`, ...values);
+}
+
 export interface SqlPool extends Sql {
   /** Runs `fn` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;

@@ -28,21 +28,21 @@ function handoff(maxInline: number, fail: Set<bigint> = new Set()) {
 describe('handing stored reports to processing', () => {
   it('works up to maxInline reports at once itself and queues the rest', async () => {
     const { h, processed, queued, finish } = handoff(2);
-    h.handOut([1n, 2n, 3n, 4n].map((id) => ({ id, pbxCallId: `c${id}` })));
+    h.handOut([1n, 2n, 3n, 4n].map((id) => ({ id, pbxCallId: `c${id}`, awaited: true })));
     expect(processed).toEqual([1n, 2n]);
     expect(queued).toEqual([3n, 4n]);
     await finish();
-    h.handOut([{ id: 5n, pbxCallId: 'c5' }]);
+    h.handOut([{ id: 5n, pbxCallId: 'c5', awaited: true }]);
     expect(processed).toEqual([1n, 2n, 5n]);
     await finish();
   });
 
-  it('takes one report per PBX call, since processing one takes all of its call', async () => {
+  it('takes one report per PBX call, its first, since processing one takes all of its call', async () => {
     const { h, processed, queued, finish } = handoff(8);
     h.handOut([
-      { id: 1n, pbxCallId: 'a' },
-      { id: 2n, pbxCallId: 'a' },
-      { id: 3n, pbxCallId: 'b' },
+      { id: 1n, pbxCallId: 'a', awaited: false },
+      { id: 2n, pbxCallId: 'a', awaited: true },
+      { id: 3n, pbxCallId: 'b', awaited: true },
     ]);
     expect(processed).toEqual([1n, 3n]);
     expect(queued).toEqual([]);
@@ -51,15 +51,25 @@ describe('handing stored reports to processing', () => {
 
   it('queues a report whose processing failed, and drain waits for those under way', async () => {
     const { h, processed, queued, finish } = handoff(8, new Set([2n]));
-    h.handOut([1n, 2n].map((id) => ({ id, pbxCallId: `c${id}` })));
+    h.handOut([1n, 2n].map((id) => ({ id, pbxCallId: `c${id}`, awaited: true })));
     await finish();
     expect(processed).toEqual([1n, 2n]);
     expect(queued).toEqual([2n]);
   });
 
+  it('queues reports that are not code entries: the workers carry the bulk', () => {
+    const { h, processed, queued } = handoff(8);
+    h.handOut([
+      { id: 1n, pbxCallId: 'a', awaited: false },
+      { id: 2n, pbxCallId: 'b', awaited: false },
+    ]);
+    expect(processed).toEqual([]);
+    expect(queued).toEqual([1n, 2n]);
+  });
+
   it('queues everything when maxInline is 0', () => {
     const { h, processed, queued } = handoff(0);
-    h.handOut([{ id: 1n, pbxCallId: 'a' }]);
+    h.handOut([{ id: 1n, pbxCallId: 'a', awaited: true }]);
     expect(processed).toEqual([]);
     expect(queued).toEqual([1n]);
   });
