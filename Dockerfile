@@ -12,6 +12,15 @@ COPY scripts/generate.ts ./scripts/generate.ts
 COPY src/db/paths.ts ./src/db/paths.ts
 RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
 
+# The service compiled to plain JavaScript (dist/): about 50 MB less per process than tsx.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json prisma.config.ts tsconfig.json tsconfig.build.json ./
+COPY prisma ./prisma
+COPY scripts/generate.ts ./scripts/generate.ts
+COPY src ./src
+RUN npm install --no-audit --no-fund && npm run build
+
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     NPM_CONFIG_UPDATE_NOTIFIER=false
@@ -27,6 +36,7 @@ COPY tts ./tts
 COPY bin ./bin
 COPY src ./src
 COPY --from=deps /app/src/db/generated ./src/db/generated
+COPY --from=build /app/dist ./dist
 # The operators' command (README): `docker compose exec api codecall <command>`.
 RUN ln -s /app/bin/codecall.mjs /usr/local/bin/codecall \
  && mkdir -p /app/media \
@@ -36,4 +46,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # What `npm start` runs, without npm in between: npm runs scripts through `sh -c`, which
 # does not pass SIGTERM on, so the graceful shutdown would never start.
-CMD ["node", "--import", "tsx", "src/main/start.ts", "all"]
+CMD ["node", "dist/main/start.js", "all"]

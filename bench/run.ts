@@ -7,6 +7,11 @@ import { benchIngest } from './ingest.js';
 import { benchPacing } from './pacing.js';
 import { benchTts } from './tts.js';
 import { appendRun, type Section } from './report.js';
+import { execFileSync } from 'node:child_process';
+
+// The services run as in production: compiled to dist/ and started with node.
+execFileSync('npm', ['run', 'build'], { stdio: 'inherit' });
+process.env.CODECALL_COMPILED = '1';
 
 const BENCHES: Record<string, () => Promise<Section>> = {
   ingest: benchIngest,

@@ -175,7 +175,14 @@ export function dockerfileProblems(text: string, repo: Repo): string[] {
   else {
     const argv = execForm(cmd.args);
     if (!argv) problems.push(`line ${cmd.line}: CMD is in shell form, so /bin/sh would get SIGTERM instead of the service; use the exec form ["node", ...]`);
-    else problems.push(...commandProblems(argv, 'start', repo).map((p) => `CMD: ${p}`));
+    else {
+      problems.push(...commandProblems(argv, 'start', repo).map((p) => `CMD: ${p}`));
+      if (argv.some((a) => a.startsWith('dist/'))) {
+        const builds = stages.slice(0, -1).some((st) => st.instructions.some((x) => x.keyword === 'RUN' && /\bnpm\s+run\s+build\b/.test(x.args)));
+        const copiesDist = finalOf('COPY').some((c) => copyPaths(c.args).from && copyPaths(c.args).sources.some((src) => /(^|\/)dist\/?$/.test(src)));
+        if (!builds || !copiesDist) problems.push(`CMD runs the compiled service in dist/, but ${builds ? 'the final stage does not copy dist/ from the build stage' : 'no earlier stage runs `npm run build`'}`);
+      }
+    }
   }
   return problems;
 }
@@ -239,6 +246,11 @@ function missingPostinstallInputs(stage: Stage, install: Instruction, repo: Repo
 // ---------------------------------------------------------------------------------------------
 // Commands (compose `command`, Dockerfile CMD)
 
+/** The source a file of `npm run build`'s output is compiled from (dist/X.js from src/X.ts). */
+export function builtFrom(file: string): string {
+  return /^dist\/.*\.js$/.test(file) ? `src/${file.slice('dist/'.length, -'.js'.length)}.ts` : file;
+}
+
 /** `--flag=value` as [flag, value]; `--flag` as [flag, undefined]. */
 function splitOption(word: string): [string, string | undefined] {
   const eq = word.indexOf('=');
@@ -249,16 +261,17 @@ function splitOption(word: string): [string, string | undefined] {
 const NODE_OPTIONS_WITH_VALUE = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader', '--env-file', '--conditions', '-C']);
 
 /**
- * `argv` must run, with node itself as the process, what `npm run <script>` runs (`tsx FILE
- * ARGS`): the same existing file with the same arguments. npm and npx run scripts through
- * `sh -c`, which dies on SIGTERM without passing it on, so the service's graceful shutdown
- * would never run.
+ * `argv` must run, with node itself as the process, what `npm run <script>` runs (`node FILE
+ * ARGS` or `tsx FILE ARGS`): the same file with the same arguments. A file in dist/ is the
+ * build of its source in src/ (tsconfig.build.json), which must exist. npm and npx run
+ * scripts through `sh -c`, which dies on SIGTERM without passing it on, so the service's
+ * graceful shutdown would never run.
  */
 export function commandProblems(argv: string[], script: string, repo: Repo): string[] {
   const [program = '', ...rest] = argv;
   const base = program.split('/').at(-1)!;
   if (['npm', 'npx', 'yarn', 'pnpm', 'sh', 'bash'].includes(base)) {
-    return [`runs \`${argv.join(' ')}\` through ${base}, which does not pass SIGTERM on to the service (npm runs scripts through sh -c); run \`node --import tsx FILE\` as \`npm run ${script}\` does`];
+    return [`runs \`${argv.join(' ')}\` through ${base}, which does not pass SIGTERM on to the service (npm runs scripts through sh -c); run \`node FILE\` as \`npm run ${script}\` does`];
   }
   let positional: string[];
   const problems: string[] = [];
@@ -277,11 +290,12 @@ export function commandProblems(argv: string[], script: string, repo: Repo): str
     return [`runs ${program}, not node or tsx`];
   }
   const [file = '', ...args] = positional;
-  if (!repo.fileExists(file)) problems.push(`runs ${file || '(no file)'}, which does not exist`);
+  const source = builtFrom(file);
+  if (!repo.fileExists(source)) problems.push(`runs ${file || '(no file)'}, which does not exist${source === file ? '' : ` (no ${source} to build it from)`}`);
   const scriptText = repo.scripts[script];
   if (scriptText === undefined) return [...problems, `package.json has no script ${script}`];
   const [scriptProgram, scriptFile, ...scriptArgs] = scriptText.trim().split(/\s+/);
-  if (scriptProgram !== 'tsx' || scriptFile !== file || scriptArgs.join(' ') !== args.join(' ')) {
+  if (!['node', 'tsx'].includes(scriptProgram!) || scriptFile !== file || scriptArgs.join(' ') !== args.join(' ')) {
     problems.push(`runs ${[file, ...args].join(' ')}, but \`npm run ${script}\` runs \`${scriptText}\``);
   }
   return problems;

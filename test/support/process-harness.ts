@@ -47,9 +47,13 @@ export interface ServiceProcess {
   rss(): number;
 }
 
-/** `npm start` / `start:api` / `start:worker` as a process of its own, run with node directly (CODECALL_NODE_FLAGS adds node flags, e.g. --cpu-prof). */
+/**
+ * `npm start` / `start:api` / `start:worker` as a process of its own, run with node directly:
+ * from the TypeScript sources, or with CODECALL_COMPILED=1 from `npm run build`'s dist/ as in
+ * production. CODECALL_NODE_FLAGS adds node flags, e.g. --cpu-prof.
+ */
 export function spawnService(role: 'all' | 'api' | 'worker', port: number, env: NodeJS.ProcessEnv): ServiceProcess {
-  const child = spawn(process.execPath, [...(process.env.CODECALL_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'src/main/start.ts', role], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(process.env.CODECALL_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), ...(process.env.CODECALL_COMPILED ? ['dist/main/start.js'] : ['--import', 'tsx', 'src/main/start.ts']), role], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (d: Buffer) => {
     output += d.toString();
