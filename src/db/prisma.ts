@@ -12,13 +12,10 @@ export { runTogether, statement, type Sql, type SqlPool, type Statement };
 export type Db = PrismaClient & SqlPool;
 
 export function createDb(databaseUrl: string, poolSize = 20): Db {
-  // A busy pool is a wait, not an error: callers queue for a connection rather than fail.
+  // A busy pool is a wait (up to 10 s), not an error: callers queue for a connection.
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 10_000 });
   // An idle connection that drops (a PostgreSQL restart) is replaced on the next checkout.
   pool.on('error', () => {});
-  const prisma = new PrismaClient({
-    adapter: new PrismaPg(pool, { disposeExternalPool: true }),
-    transactionOptions: { maxWait: 10_000, timeout: 30_000 },
-  });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   return Object.assign(prisma, sqlPool(pool));
 }
