@@ -8,7 +8,7 @@ export default defineConfig({
   test: {
     include: ['test/faults/**/*.test.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
-    testTimeout: 600_000,
+    testTimeout: 1_500_000,
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 1,

@@ -31,6 +31,11 @@ export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]['payload']>
 
 const KEEP = { removeOnComplete: true, removeOnFail: { count: 1000 } } as const;
 
+/** BullMQ's simple deduplication: a second job with the id is dropped while the first is waiting or running. */
+function once(id: string): { deduplication: { id: string } } {
+  return { deduplication: { id } };
+}
+
 export class JobQueues {
   readonly queues: { [N in JobName]: Queue };
 
@@ -39,18 +44,21 @@ export class JobQueues {
     this.queues = { dial: make('dial'), report: make('report'), render: make('render'), route: make('route') };
   }
 
-  // No fixed job ids: a failed job with the same id would make the sweeper's re-send a no-op,
-  // and the handlers are idempotent anyway.
+  // Queue messages are hints that the sweeper sends again while the work is not done. Each
+  // carries a deduplication id, held until its job completes or fails, so a backlog older
+  // than the sweeper's grace is not queued a second time every round; that feedback once
+  // grew the report queue to 160,000 copies and stalled a campaign. A job that failed
+  // frees its id, so the sweeper's next hint is taken.
   async enqueueDials(dials: JobPayload<'dial'>[]): Promise<void> {
-    await this.queues.dial.addBulk(dials.map((d) => ({ name: 'dial', data: d })));
+    await this.queues.dial.addBulk(dials.map((d) => ({ name: 'dial', data: d, opts: once(`dial:${d.callId}:${d.attemptNo}`) })));
   }
 
   async enqueueReports(ids: bigint[]): Promise<void> {
-    await this.queues.report.addBulk(ids.map((id) => ({ name: 'report', data: { reportId: id.toString() } })));
+    await this.queues.report.addBulk(ids.map((id) => ({ name: 'report', data: { reportId: id.toString() }, opts: once(`report:${id}`) })));
   }
 
   async enqueueRenders(callIds: string[]): Promise<void> {
-    await this.queues.render.addBulk(callIds.map((callId) => ({ name: 'render', data: { callId } })));
+    await this.queues.render.addBulk(callIds.map((callId) => ({ name: 'render', data: { callId }, opts: once(`render:${callId}`) })));
   }
 
   async enqueueRoute(id: bigint): Promise<void> {
