@@ -23,10 +23,10 @@ export interface StoredReport {
  * collide on dedup_key and are dropped. A report that belongs to no attempt of ours (the PBX
  * reports every call it carries) is kept for diagnosis, without digits, already processed:
  * attempts are stored before their dial goes out, so nothing that comes later could claim it.
- * Returns the reports that need processing.
+ * The rest are handed out for processing.
  */
-export async function ingestEvents(deps: IngestDeps, events: PbxEvent[]): Promise<StoredReport[]> {
-  if (events.length === 0) return [];
+export async function ingestEvents(deps: IngestDeps, events: PbxEvent[]): Promise<void> {
+  if (events.length === 0) return;
   const rows = await deps.prisma.query<{ id: bigint; pbx_call_id: string | null; action: string; pending: boolean }>(
     `INSERT INTO pbx_report (dedup_key, received_at, action, pbx_call_id, leg_id, phone, event, processed_at)
      SELECT r.dedup_key, r.received_at, r.action, r.pbx_call_id, r.leg_id, r.phone,
@@ -51,7 +51,6 @@ export async function ingestEvents(deps: IngestDeps, events: PbxEvent[]): Promis
   // Not awaited: the report is safe in PostgreSQL, and processing must not hold the PBX's
   // request; what is not processed now the sweeper hands out again.
   if (pending.length) deps.handOut(pending);
-  return pending;
 }
 
 function countReports(events: PbxEvent[], stored: { action: string }[]): void {
