@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { startCluster, until, type Cluster, type ServiceProcess } from '../support/process-harness.js';
-import { batch, expectInvariants, progress, submit, untilDone } from './campaign-faults.js';
+import { startCluster, type Cluster, type ServiceProcess } from '../support/process-harness.js';
+import { batch, expectInvariants, submit, untilDone, untilProgress } from './campaign-faults.js';
 
-// 3,000 keeps CI near ten minutes on a slow machine (5,000 took 11.5 min on one); LONG_RUN_CALLS raises it.
-const CALLS = Number(process.env.LONG_RUN_CALLS ?? 3000);
+// CI runs 1,000 calls, about three minutes on a 2-core machine that carries 6 to 7 calls a second
+// at this speed; LONG_RUN_CALLS=5000 is the full run (docs/RELIABILITY.md has its latest result).
+const CALLS = Number(process.env.LONG_RUN_CALLS ?? 1000);
 let c: Cluster | null = null;
 afterAll(async () => {
   await c?.close();
@@ -27,7 +28,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 describe(`a ${CALLS}-call campaign with random PBX faults, at test speed`, () => {
   it('settles every call with the invariants holding, and no process grows its memory', async () => {
-    c = await startCluster({ sim: { timeScale: 0.02 }, env: { PBX_MAX_CONCURRENT: '300', WATCHDOG_SILENCE_MS: '2000' } });
+    // 40 calls at once at 1/50 of real time bring reports as 2,000 real calls would: more than
+    // that outruns what two cores ingest, and the PBX's resends then crowd out everything else.
+    c = await startCluster({ sim: { timeScale: 0.02 }, env: { PBX_MAX_CONCURRENT: '60', WATCHDOG_SILENCE_MS: '2000' } });
     const processes = [await c.start('api'), await c.start('worker')];
     c.sim.faults = {
       ...c.sim.faults,
@@ -43,15 +46,15 @@ describe(`a ${CALLS}-call campaign with random PBX faults, at test speed`, () =>
       dropReports: 0.002,
     };
     const memory = sampleMemory(processes);
-    const id = await submit(c, batch(c, CALLS), { maxConcurrent: 200, callsPerSecond: 100, maxDialAttempts: 2, maxCodeAttempts: 3, retryDelaySeconds: 1 });
+    const id = await submit(c, batch(c, CALLS), { maxConcurrent: 40, callsPerSecond: 40, maxDialAttempts: 2, maxCodeAttempts: 3, retryDelaySeconds: 1 });
 
     // The PBX's sessions die, and later the PBX reboots, while calls are live.
-    await until('a third of the calls to be done', async () => (await progress(c!, id)).done >= CALLS / 3, 400_000, 500);
+    await untilProgress(c, id, 'a third of the calls to settle', (p) => p.done >= CALLS / 3);
     c.sim.expireTokens();
-    await until('two thirds of the calls to be done', async () => (await progress(c!, id)).done >= (2 * CALLS) / 3, 400_000, 500);
+    await untilProgress(c, id, 'two thirds of the calls to settle', (p) => p.done >= (2 * CALLS) / 3);
     await c.sim.reboot();
 
-    const counts = await untilDone(c, id, 500_000);
+    const counts = await untilDone(c, id);
     const samples = memory.stop();
     expect(counts.total).toBe(CALLS);
     await expectInvariants(c, id);
