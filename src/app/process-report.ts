@@ -20,21 +20,20 @@ export interface ProcessReportDeps extends TransitionDeps {
  * are unique per code entry.
  */
 export async function processReport(deps: ProcessReportDeps, reportId: bigint): Promise<void> {
+  // Looked up before any transaction: most hints find their report already taken by a job
+  // for an earlier report of the same call, and then cost one query.
+  const [head] = await deps.prisma.query<{ event: StoredEvent; call_id: string | null }>(
+    `SELECT r.event, owner.call_id FROM pbx_report r ${reportOwnerJoin('r')} WHERE r.id = $1 AND r.processed_at IS NULL`,
+    reportId,
+  );
+  if (!head) return;
+  // No owner: matched at ingest by the number of an attempt that has ended since.
+  if (!head.call_id) return settleUnowned(deps, deps.prisma, reportId, head.event);
+  const callId = head.call_id;
   const actionIds = await deps.prisma.transaction(async (tx) => {
-    const [head] = await tx.query<{ event: StoredEvent; call_id: string | null }>(
-      `SELECT r.event, owner.call_id FROM pbx_report r ${reportOwnerJoin('r')} WHERE r.id = $1 AND r.processed_at IS NULL`,
-      reportId,
-    );
-    if (!head) return [];
-    const call = head.call_id ? await lockCall(tx, head.call_id) : null;
+    const call = await lockCall(tx, callId);
     if (!call) {
-      const first = openEvent(deps.codeSecret, head.event) as CallEvent;
-      await tx.execute(
-        `UPDATE pbx_report SET processed_at = $2, event = $3::jsonb WHERE id = (SELECT id FROM pbx_report WHERE id = $1 AND processed_at IS NULL FOR UPDATE SKIP LOCKED)`,
-        reportId,
-        new Date(),
-        JSON.stringify(scrubEvent(first, false)),
-      );
+      await settleUnowned(deps, tx, reportId, head.event);
       return [];
     }
     const actionIds: bigint[] = [];
@@ -45,6 +44,16 @@ export async function processReport(deps: ProcessReportDeps, reportId: bigint): 
     return actionIds;
   });
   for (const id of actionIds) await deps.sendRoutingAction(id);
+}
+
+/** Marks a report that no call follows as processed, without its digits. */
+async function settleUnowned(deps: ProcessReportDeps, sql: Sql, reportId: bigint, event: StoredEvent): Promise<void> {
+  await sql.execute(
+    `UPDATE pbx_report SET processed_at = $2, event = $3::jsonb WHERE id = (SELECT id FROM pbx_report WHERE id = $1 AND processed_at IS NULL FOR UPDATE SKIP LOCKED)`,
+    reportId,
+    new Date(),
+    JSON.stringify(scrubEvent(openEvent(deps.codeSecret, event) as CallEvent, false)),
+  );
 }
 
 async function applyReport(deps: ProcessReportDeps, tx: Sql, call: LockedCall, attemptNo: number, reportId: bigint, event: CallEvent): Promise<bigint[]> {
@@ -63,12 +72,20 @@ async function applyReport(deps: ProcessReportDeps, tx: Sql, call: LockedCall, a
   return actionIds;
 }
 
-/** Unprocessed reports that may belong to the call, oldest first, with their owner, locked against other jobs. */
+/**
+ * Unprocessed reports that may belong to the call, oldest first, with their owner, locked
+ * against other jobs. Each branch is an index lookup over unprocessed reports alone: a
+ * backlog of other calls' reports must not make every call pay for scanning it.
+ */
 async function pendingReportsOf(tx: Sql, callId: string, phone: string): Promise<{ id: bigint; event: StoredEvent; call_id: string | null; no: number | null }[]> {
   return tx.query(
-    `SELECT r.id, r.event, owner.call_id, owner.no FROM pbx_report r ${reportOwnerJoin('r')}
-     WHERE r.processed_at IS NULL AND (
-       r.phone = $2 OR EXISTS (SELECT 1 FROM dial_attempt a WHERE a.call_id = $1::uuid AND (r.pbx_call_id IN (a.pbx_call_id, a.leg_id) OR r.leg_id = a.leg_id)))
+    `WITH ids AS (SELECT a.pbx_call_id, a.leg_id FROM dial_attempt a WHERE a.call_id = $1::uuid),
+     candidates AS (
+       SELECT p.id FROM pbx_report p WHERE p.processed_at IS NULL AND p.phone = $2
+       UNION SELECT p.id FROM pbx_report p JOIN ids ON p.pbx_call_id IN (ids.pbx_call_id, ids.leg_id) WHERE p.processed_at IS NULL
+       UNION SELECT p.id FROM pbx_report p JOIN ids ON p.leg_id = ids.leg_id WHERE p.processed_at IS NULL)
+     SELECT r.id, r.event, owner.call_id, owner.no FROM pbx_report r ${reportOwnerJoin('r')}
+     WHERE r.id IN (SELECT id FROM candidates) AND r.processed_at IS NULL
      ORDER BY r.id FOR UPDATE OF r SKIP LOCKED`,
     callId,
     phone,
