@@ -81,6 +81,8 @@ const serviceEnv = z.object({
   SWEEP_GRACE_MS: ms.default(5_000),
   /** Code entries the process that received them works at once; past that they wait in the queue. 0 queues all. */
   REPORT_INLINE_MAX: z.coerce.number().int().min(0).default(8),
+  /** New dials wait while more PBX reports than this wait to be processed: callers on the line come first. */
+  REPORT_BACKLOG_MAX: z.coerce.number().int().positive().default(500),
   /** Wait before dialling again when the PBX could not be reached at all. */
   UNREACHABLE_RETRY_MS: ms.default(10_000),
 
@@ -144,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       watchdogSilenceMs: c.WATCHDOG_SILENCE_MS,
       sweepGraceMs: c.SWEEP_GRACE_MS,
       reportInlineMax: c.REPORT_INLINE_MAX,
+      reportBacklogMax: c.REPORT_BACKLOG_MAX,
       unreachableRetryMs: c.UNREACHABLE_RETRY_MS,
     },
     callbacks: { secret: c.CALLBACK_SECRET, maxAgeMs: c.CALLBACK_MAX_AGE_MS, baseDelayMs: c.CALLBACK_RETRY_BASE_MS, allowPrivate: c.CALLBACK_ALLOW_PRIVATE },

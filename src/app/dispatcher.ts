@@ -15,6 +15,8 @@ export interface DispatcherDeps extends TransitionDeps {
   pbxMaxConcurrent: number;
   /** Dials to one number in any 24 hours, across all campaigns. */
   numberDailyCap: number;
+  /** Unprocessed PBX reports at which new dials wait. */
+  reportBacklogMax: number;
   enqueueDials: (dials: { callId: string; attemptNo: number }[]) => Promise<void>;
   now?: () => Date;
 }
@@ -41,6 +43,7 @@ async function numberHistory(tx: Sql, phones: string[], now: Date): Promise<Map<
  */
 export class Dispatcher {
   private readonly paces = new Map<string, PaceState>();
+  private heldByBacklog = false;
 
   constructor(private readonly deps: DispatcherDeps) {}
 
@@ -57,7 +60,10 @@ export class Dispatcher {
     );
     const campaigns = rows.map((r) => ({ settings: this.deps.settings.remember(r), active: Number(r.active), due: r.due }));
     const due = campaigns.filter((c) => c.due);
-    const pbx = { active: await this.pbxActive() };
+    if (due.length === 0) return 0;
+    const load = await this.load();
+    if (this.holdForBacklog(load.backlog)) return 0;
+    const pbx = { active: load.active };
     // First every waiting campaign gets its share of the PBX by priority, so an urgent one
     // goes first without starving the rest; then what is left goes in priority order.
     const weight = due.reduce((sum, c) => sum + c.settings.priority, 0);
@@ -90,9 +96,28 @@ export class Dispatcher {
     return n;
   }
 
-  private async pbxActive(): Promise<number> {
-    const rows = await this.deps.prisma.query<{ n: bigint }>(`SELECT count(*) AS n FROM call WHERE status IN (${ACTIVE_STATUS_SQL})`);
-    return Number(rows[0]?.n ?? 0);
+  /** Live calls on the PBX, and the PBX reports waiting to be processed (counted up to the cap). */
+  private async load(): Promise<{ active: number; backlog: number }> {
+    const [row] = await this.deps.prisma.query<{ active: bigint; backlog: bigint }>(
+      `SELECT (SELECT count(*) FROM call WHERE status IN (${ACTIVE_STATUS_SQL})) AS active,
+              (SELECT count(*) FROM (SELECT 1 FROM pbx_report WHERE processed_at IS NULL LIMIT $1) b) AS backlog`,
+      this.deps.reportBacklogMax,
+    );
+    return { active: Number(row?.active ?? 0), backlog: Number(row?.backlog ?? 0) };
+  }
+
+  /**
+   * Reports waiting mean decisions come late for callers already on hold; every new call
+   * adds a dozen more reports. So new dials wait until the backlog is worked off, and the
+   * campaign runs at the pace the reports can be processed instead of outrunning it.
+   */
+  private holdForBacklog(backlog: number): boolean {
+    const held = backlog >= this.deps.reportBacklogMax;
+    if (held !== this.heldByBacklog) {
+      this.deps.log.warn({ event: held ? 'dispatch.held' : 'dispatch.resumed', backlog }, held ? 'new dials wait: PBX reports are waiting to be processed' : 'new dials resume');
+      this.heldByBacklog = held;
+    }
+    return held;
   }
 
   /**

@@ -109,7 +109,7 @@ export async function startRuntime(config: Config, roles: Roles, log: Logger): P
       report: ({ reportId }) => processReport(reportDeps, BigInt(reportId)),
       route: ({ actionId }) => send(BigInt(actionId)),
     }, log);
-    const dispatcher = new Dispatcher({ ...transitions, prisma, settings, log, pbxMaxConcurrent: config.engine.pbxMaxConcurrent, numberDailyCap: config.engine.numberDailyCap, enqueueDials });
+    const dispatcher = new Dispatcher({ ...transitions, prisma, settings, log, pbxMaxConcurrent: config.engine.pbxMaxConcurrent, numberDailyCap: config.engine.numberDailyCap, reportBacklogMax: config.engine.reportBacklogMax, enqueueDials });
     const loops = startLeaderLoops(new LeaderLease(config.database.url, LEADER_KEY), [
       { name: 'dispatch', everyMs: config.engine.dispatchIntervalMs, run: () => dispatcher.tick() },
       { name: 'complete', everyMs: 500, run: () => dispatcher.completeFinished() },

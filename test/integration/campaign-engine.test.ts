@@ -209,3 +209,24 @@ describe('reports processed by the workers only (REPORT_INLINE_MAX=0)', () => {
     expect(queued.sim.recorder.transfers.filter((t) => t.phone === p.wrongThenRight).map((t) => t.number)).toEqual(['6503', '6502']);
   });
 });
+
+describe('new dials wait while PBX reports wait to be processed (REPORT_BACKLOG_MAX)', () => {
+  const held = useEngine({ env: { REPORT_BACKLOG_MAX: '3' } });
+
+  it('dials nobody while the backlog is at the cap, and resumes once it is worked off', async () => {
+    // Reports no worker has taken yet (received "later", so the sweeper leaves them be).
+    const waiting = await held.prisma.query<{ id: bigint }>(
+      `INSERT INTO pbx_report (received_at, action, event) SELECT now() + interval '1 hour', 'other:Backlog', '{}' FROM generate_series(1, 3) RETURNING id`,
+    );
+    const numbers = [phone(0), phone(1)];
+    const res = await held.api('POST', '/api/campaigns', { name: 'held', calls: numbers.map((n, i) => smsCall(held, n, String(732_000 + i))), options: fast });
+    expect(res.status).toBe(201);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(held.sim.recorder.dials.filter((d) => numbers.includes(d.phone))).toHaveLength(0);
+    expect((await held.api('GET', `/api/campaigns/${res.body.id}`)).body.counts).toMatchObject({ pending: 2, inProgress: 0 });
+
+    await held.prisma.execute(`UPDATE pbx_report SET processed_at = now() WHERE id = ANY($1::bigint[])`, waiting.map((w) => w.id));
+    const done = await held.waitForCampaign(res.body.id);
+    expect(done.counts).toMatchObject({ total: 2, verified: 2 });
+  });
+});
