@@ -268,37 +268,42 @@ const NODE_OPTIONS_WITH_VALUE = new Set(['--import', '--require', '-r', '--loade
  * graceful shutdown would never run.
  */
 export function commandProblems(argv: string[], script: string, repo: Repo): string[] {
-  const [program = '', ...rest] = argv;
+  const [program = ''] = argv;
   const base = program.split('/').at(-1)!;
   if (['npm', 'npx', 'yarn', 'pnpm', 'sh', 'bash'].includes(base)) {
     return [`runs \`${argv.join(' ')}\` through ${base}, which does not pass SIGTERM on to the service (npm runs scripts through sh -c); run \`node FILE\` as \`npm run ${script}\` does`];
   }
-  let positional: string[];
+  if (base !== 'node' && base !== 'tsx') return [`runs ${program}, not node or tsx`];
+  const run = invocation(argv);
   const problems: string[] = [];
-  if (base === 'node') {
-    const imports: string[] = [];
-    let i = 0;
-    for (; i < rest.length && rest[i]!.startsWith('-'); i++) {
-      const [flag, value] = splitOption(rest[i]!);
-      if (NODE_OPTIONS_WITH_VALUE.has(flag)) imports.push(value ?? rest[++i] ?? '');
-    }
-    positional = rest.slice(i);
-    if (positional[0]?.endsWith('.ts') && !imports.includes('tsx')) problems.push(`runs ${positional[0]} with node but without --import tsx`);
-  } else if (base === 'tsx') {
-    positional = rest;
-  } else {
-    return [`runs ${program}, not node or tsx`];
-  }
-  const [file = '', ...args] = positional;
-  const source = builtFrom(file);
-  if (!repo.fileExists(source)) problems.push(`runs ${file || '(no file)'}, which does not exist${source === file ? '' : ` (no ${source} to build it from)`}`);
+  if (base === 'node' && run.file.endsWith('.ts') && !run.imports.includes('tsx')) problems.push(`runs ${run.file} with node but without --import tsx`);
+  const source = builtFrom(run.file);
+  if (!repo.fileExists(source)) problems.push(`runs ${run.file || '(no file)'}, which does not exist${source === run.file ? '' : ` (no ${source} to build it from)`}`);
   const scriptText = repo.scripts[script];
   if (scriptText === undefined) return [...problems, `package.json has no script ${script}`];
-  const [scriptProgram, scriptFile, ...scriptArgs] = scriptText.trim().split(/\s+/);
-  if (!['node', 'tsx'].includes(scriptProgram!) || scriptFile !== file || scriptArgs.join(' ') !== args.join(' ')) {
-    problems.push(`runs ${[file, ...args].join(' ')}, but \`npm run ${script}\` runs \`${scriptText}\``);
+  const scripted = invocation(scriptText.trim().split(/\s+/));
+  if (!['node', 'tsx'].includes(scripted.program) || scripted.file !== run.file || scripted.args.join(' ') !== run.args.join(' ') || scripted.flags.join(' ') !== run.flags.join(' ')) {
+    problems.push(`runs \`${argv.join(' ')}\`, but \`npm run ${script}\` runs \`${scriptText}\``);
   }
   return problems;
+}
+
+/** `node [FLAGS] FILE ARGS` (or `tsx FILE ARGS`) taken apart; the modules FLAGS load are `imports`. */
+function invocation(argv: string[]): { program: string; flags: string[]; imports: string[]; file: string; args: string[] } {
+  const [program = '', ...rest] = argv;
+  const flags: string[] = [];
+  const imports: string[] = [];
+  let i = 0;
+  if (program.split('/').at(-1) === 'node') {
+    for (; i < rest.length && rest[i]!.startsWith('-'); i++) {
+      const [flag, value] = splitOption(rest[i]!);
+      flags.push(rest[i]!);
+      if (NODE_OPTIONS_WITH_VALUE.has(flag) && value === undefined) flags.push(rest[++i] ?? '');
+      if (NODE_OPTIONS_WITH_VALUE.has(flag)) imports.push(value ?? rest[i] ?? '');
+    }
+  }
+  const [file = '', ...args] = rest.slice(i);
+  return { program: program.split('/').at(-1)!, flags, imports, file, args };
 }
 
 // ---------------------------------------------------------------------------------------------

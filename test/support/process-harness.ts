@@ -47,13 +47,20 @@ export interface ServiceProcess {
   rss(): number;
 }
 
+/** The node flags `npm start` runs the service with (package.json), so that the compiled service runs as in production. */
+function productionNodeFlags(): string[] {
+  const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.start!;
+  return start.split(/\s+/).filter((w) => w.startsWith('--'));
+}
+
 /**
  * `npm start` / `start:api` / `start:worker` as a process of its own, run with node directly:
  * from the TypeScript sources, or with CODECALL_COMPILED=1 from `npm run build`'s dist/ as in
  * production. CODECALL_NODE_FLAGS adds node flags, e.g. --cpu-prof.
  */
 export function spawnService(role: 'all' | 'api' | 'worker', port: number, env: NodeJS.ProcessEnv): ServiceProcess {
-  const child = spawn(process.execPath, [...(process.env.CODECALL_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), ...(process.env.CODECALL_COMPILED ? ['dist/main/start.js'] : ['--import', 'tsx', 'src/main/start.ts']), role], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const entry = process.env.CODECALL_COMPILED ? [...productionNodeFlags(), 'dist/main/start.js'] : ['--import', 'tsx', 'src/main/start.ts'];
+  const child = spawn(process.execPath, [...(process.env.CODECALL_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), ...entry, role], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (d: Buffer) => {
     output += d.toString();
