@@ -39,7 +39,8 @@ async function numberHistory(tx: Sql, phones: string[], now: Date): Promise<Map<
  * Feeds the dial queue from the calls waiting in PostgreSQL, as capacity frees: per
  * campaign within its concurrency cap and evenly spaced call rate, per callee within their
  * calling window, number gap and daily cap, and under the PBX's own cap, shared between
- * campaigns by priority. Runs in one process at a time (the leader).
+ * campaigns by priority; and none while REPORT_BACKLOG_MAX PBX reports wait to be processed.
+ * Runs in one process at a time (the leader).
  */
 export class Dispatcher {
   private readonly paces = new Map<string, PaceState>();

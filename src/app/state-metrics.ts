@@ -13,13 +13,15 @@ export interface StateMetricsDeps {
 interface Snapshot {
   byStatus: { status: string; n: number }[];
   byOutcome: { outcome: string; n: number }[];
+  unprocessedReports: number;
   callbacks: { state: string; n: number }[];
   queues: { name: string; counts: Record<string, number>; oldestWaitingMs: number }[];
 }
 
 /**
- * What the system holds, read at scrape time: calls by status and outcome, callback
- * deliveries waiting or dead, and each queue's depth and the age of its oldest waiting job.
+ * What the system holds, read at scrape time: calls by status and outcome, PBX reports not
+ * yet applied, callback deliveries waiting or dead, and each queue's depth and the age of its
+ * oldest waiting job.
  */
 export function stateMetrics(deps: StateMetricsDeps): Registry {
   const registry = new Registry();
@@ -52,6 +54,7 @@ export function stateMetrics(deps: StateMetricsDeps): Registry {
     [{}, s.byStatus.filter((r) => (ACTIVE_STATUSES as readonly string[]).includes(r.status)).reduce((sum, r) => sum + r.n, 0)],
   ]);
   gauge('codecall_calls_by_outcome', 'Calls that reached an outcome, by outcome, among the calls kept', ['outcome'], (s) => s.byOutcome.map((r) => [{ outcome: r.outcome }, r.n]));
+  gauge('codecall_pbx_reports_unprocessed', 'PBX reports stored and not yet applied to their call; new dials wait while there are REPORT_BACKLOG_MAX', [], (s) => [[{}, s.unprocessedReports]]);
   gauge('codecall_callback_deliveries', 'Outcome callbacks waiting to be delivered (pending) or given up (dead)', ['state'], (s) =>
     ['pending', 'dead'].map((state) => [{ state }, s.callbacks.find((r) => r.state === state)?.n ?? 0]),
   );
@@ -61,13 +64,14 @@ export function stateMetrics(deps: StateMetricsDeps): Registry {
 }
 
 async function read(deps: StateMetricsDeps): Promise<Snapshot> {
-  const [byStatus, byOutcome, callbacks, queues] = await Promise.all([
+  const [byStatus, byOutcome, unprocessed, callbacks, queues] = await Promise.all([
     deps.prisma.query<{ status: string; n: number }>(`SELECT status::text AS status, count(*)::int AS n FROM call WHERE status <> 'done' GROUP BY status`),
     deps.prisma.query<{ outcome: string; n: number }>(`SELECT outcome::text AS outcome, count(*)::int AS n FROM call WHERE outcome IS NOT NULL GROUP BY outcome`),
+    deps.prisma.query<{ n: number }>(`SELECT count(*)::int AS n FROM pbx_report WHERE processed_at IS NULL`),
     deps.prisma.query<{ state: string; n: number }>(`SELECT state, count(*)::int AS n FROM callback_delivery WHERE state IN ('pending', 'dead') GROUP BY state`),
     Promise.all(deps.queues.map(readQueue)),
   ]);
-  return { byStatus, byOutcome, callbacks, queues };
+  return { byStatus, byOutcome, unprocessedReports: unprocessed[0]?.n ?? 0, callbacks, queues };
 }
 
 async function readQueue(queue: Queue): Promise<Snapshot['queues'][number]> {

@@ -99,6 +99,7 @@ describe('Prometheus metrics', () => {
     expect(after).toMatch(/^codecall_queue_jobs\{queue="dial",state="waiting"\} 0$/m);
     expect(after).toMatch(/^codecall_queue_oldest_waiting_seconds\{queue="report"\} \d/m);
     expect(after).toMatch(/^codecall_live_calls 0$/m);
+    expect(after).toMatch(/^codecall_pbx_reports_unprocessed 0$/m);
     expect(after).toMatch(/^codecall_http_request_seconds_count\{method="POST",route="\/api\/campaigns",status="201"\} \d+$/m);
     expect(after).toMatch(/^codecall_process_resident_memory_bytes \d/m);
   });
