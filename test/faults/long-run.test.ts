@@ -3,7 +3,7 @@ import { startCluster, type Cluster, type ServiceProcess } from '../support/proc
 import { batch, expectInvariants, submit, untilDone, untilProgress } from './campaign-faults.js';
 
 // CI runs 1,000 calls, about three minutes on a 2-core machine that carries 6 to 7 calls a second
-// at this speed; LONG_RUN_CALLS=5000 is the full run (docs/RELIABILITY.md has its latest result).
+// at this speed; LONG_RUN_CALLS=5000 is the full-size run.
 const CALLS = Number(process.env.LONG_RUN_CALLS ?? 1000);
 let c: Cluster | null = null;
 afterAll(async () => {
