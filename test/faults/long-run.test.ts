@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startCluster, type Cluster, type ServiceProcess } from '../support/process-harness.js';
 import { batch, expectInvariants, submit, untilDone, untilProgress } from './campaign-faults.js';
 
-// CI runs 1,000 calls, about three minutes on a 2-core machine that carries 6 to 7 calls a second
+// CI runs 1,000 calls, about two and a half minutes on a 2-core machine that carries 6 to 7 calls a second
 // at this speed; LONG_RUN_CALLS=5000 is the full-size run.
 const CALLS = Number(process.env.LONG_RUN_CALLS ?? 1000);
 let c: Cluster | null = null;
