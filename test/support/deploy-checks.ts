@@ -289,21 +289,22 @@ export function commandProblems(argv: string[], script: string, repo: Repo): str
 }
 
 /** `node [FLAGS] FILE ARGS` (or `tsx FILE ARGS`) taken apart; the modules FLAGS load are `imports`. */
-function invocation(argv: string[]): { program: string; flags: string[]; imports: string[]; file: string; args: string[] } {
-  const [program = '', ...rest] = argv;
+export function invocation(argv: string[]): { program: string; flags: string[]; imports: string[]; file: string; args: string[] } {
+  const [path = '', ...rest] = argv;
+  const program = path.split('/').at(-1)!;
   const flags: string[] = [];
   const imports: string[] = [];
   let i = 0;
-  if (program.split('/').at(-1) === 'node') {
-    for (; i < rest.length && rest[i]!.startsWith('-'); i++) {
-      const [flag, value] = splitOption(rest[i]!);
-      flags.push(rest[i]!);
-      if (NODE_OPTIONS_WITH_VALUE.has(flag) && value === undefined) flags.push(rest[++i] ?? '');
-      if (NODE_OPTIONS_WITH_VALUE.has(flag)) imports.push(value ?? rest[i] ?? '');
-    }
+  for (; program === 'node' && i < rest.length && rest[i]!.startsWith('-'); i++) {
+    const [flag, inline] = splitOption(rest[i]!);
+    flags.push(rest[i]!);
+    if (!NODE_OPTIONS_WITH_VALUE.has(flag)) continue;
+    const value = inline ?? rest[++i] ?? '';
+    if (inline === undefined) flags.push(value);
+    imports.push(value);
   }
   const [file = '', ...args] = rest.slice(i);
-  return { program: program.split('/').at(-1)!, flags, imports, file, args };
+  return { program, flags, imports, file, args };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PbxSimulator, type PbxSimulatorOptions } from '../../src/simulator/pbx-simulator.js';
+import { invocation } from './deploy-checks.js';
 import { testDatabases } from './test-databases.js';
 
 /**
@@ -50,7 +51,7 @@ export interface ServiceProcess {
 /** The node flags `npm start` runs the service with (package.json), so that the compiled service runs as in production. */
 function productionNodeFlags(): string[] {
   const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.start!;
-  return start.split(/\s+/).filter((w) => w.startsWith('--'));
+  return invocation(start.trim().split(/\s+/)).flags;
 }
 
 /**
