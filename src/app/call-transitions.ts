@@ -2,7 +2,7 @@ import { next, type CallState, type Command, type MachineContext, type MachineIn
 import { nextOpening } from '../domain/calling-window.js';
 import { codeMatches } from '../domain/codes.js';
 import type { CallStatus, Outcome, WaitReason } from '../domain/outcomes.js';
-import { runTogether, statement, type Db, type Sql, type Statement } from '../db/prisma.js';
+import { statement, together, type Db, type Sql, type Statement, type Tx } from '../db/prisma.js';
 import type { Logger } from '../logger.js';
 import { metrics } from '../metrics.js';
 import { callbackDelivery } from './callbacks.js';
@@ -86,18 +86,19 @@ export interface TimelineEntry {
 /**
  * Runs one input through the call machine and persists the result in `tx`: the call row,
  * its attempt row, a timeline entry, and any routing actions (one per code entry, unique,
- * so a replayed input cannot route twice). Returns the routing action ids to send after commit.
+ * so a replayed input cannot route twice). The writes go out as one statement without
+ * waiting for it; `actionIds`, the routing actions to send once committed, come with its answer.
  */
 export async function applyInput(
   deps: TransitionDeps,
-  tx: Sql,
+  tx: Tx,
   call: LockedCall,
   input: MachineInput,
   now: Date,
   entry: TimelineEntry,
   /** More writes that depend on the outcome, sent in the same round trip. */
   alsoWrite: (transition: Transition) => Statement[] = () => [],
-): Promise<{ transition: Transition; actionIds: bigint[] }> {
+): Promise<{ transition: Transition; actionIds: Promise<bigint[]> }> {
   const transition = next(call.state, input, await contextFor(deps, tx, call, now));
   const before = call.state;
   const after = transition.state;
@@ -133,7 +134,7 @@ export async function applyInput(
   };
   writes.push(timelineEntry(call.id, attemptNo, now, entry.kind, detail));
 
-  const actionIds: bigint[] = [];
+  const actions: Statement[] = [];
   for (const cmd of transition.commands) {
     if (cmd.type === 'finished') {
       deps.log.info({ event: 'call.finished', callId: call.id, campaignId: call.campaignId, phone: call.phone, outcome: cmd.outcome, dialAttempts: after.dialAttempts }, 'call finished');
@@ -157,11 +158,10 @@ export async function applyInput(
       writes.push(statement(`INSERT INTO suppression (phone, reason, source) VALUES ($1, 'pressed the opt-out key', 'opt_out') ON CONFLICT (phone) DO NOTHING`, call.phone));
       continue;
     }
-    const id = await insertRoutingAction(tx, call.id, attemptNo ?? 0, cmd);
-    if (id !== null) actionIds.push(id);
+    actions.push(routingAction(call.id, attemptNo ?? 0, cmd));
   }
-  // One round trip for everything this input changed.
-  await runTogether(tx, writes);
+  const actionIds = tx.send<{ id: bigint }>(together(writes, actions)).then((rows) => rows.map((r) => r.id));
+  actionIds.catch(() => {}); // a failure fails the transaction, which reports it
   call.state = after;
   return { transition, actionIds };
 }
@@ -183,7 +183,7 @@ export async function transitionCall(
   entry: TimelineEntry,
   attemptNo?: number,
 ): Promise<{ transition: Transition; actionIds: bigint[] } | null> {
-  return deps.prisma.transaction(async (tx) => {
+  const applied = await deps.prisma.transaction(async (tx) => {
     const call = await lockCall(tx, callId);
     if (!call) return null;
     if (attemptNo !== undefined && call.state.attempt?.no !== attemptNo) {
@@ -192,6 +192,7 @@ export async function transitionCall(
     }
     return applyInput(deps, tx, call, input, new Date(), entry);
   });
+  return applied && { transition: applied.transition, actionIds: await applied.actionIds };
 }
 
 /** Everything about this call and its campaign that the machine needs, time included. */
@@ -251,17 +252,15 @@ function attemptStatement(call: LockedCall, before: CallState, after: CallState,
 }
 
 
-/** Code entries count from 1; an operator's hang-up is entry 0. Unique, so each is sent once. */
-async function insertRoutingAction(tx: Sql, callId: string, attemptNo: number, cmd: Extract<Command, { type: 'transfer' | 'hangup' }>): Promise<bigint | null> {
-  const target = cmd.type === 'transfer' ? cmd.target : null;
-  const rows = await tx.query<{ id: bigint }>(
+/** Code entries count from 1; an operator's hang-up is entry 0. Unique, so each is sent once: a replay returns no id. */
+function routingAction(callId: string, attemptNo: number, cmd: Extract<Command, { type: 'transfer' | 'hangup' }>): Statement {
+  return statement(
     `INSERT INTO routing_action (call_id, attempt_no, entry, kind, target) VALUES ($1::uuid, $2, $3, $4, $5)
      ON CONFLICT (call_id, attempt_no, entry) DO NOTHING RETURNING id`,
     callId,
     attemptNo,
     cmd.entry,
     cmd.type,
-    target,
+    cmd.type === 'transfer' ? cmd.target : null,
   );
-  return rows[0]?.id ?? null;
 }

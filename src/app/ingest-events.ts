@@ -14,6 +14,8 @@ export interface IngestDeps {
 export interface StoredReport {
   id: bigint;
   pbxCallId: string;
+  /** The call ingest found the report belongs to (stored in pbx_report.call_id). */
+  callId: string;
   /** A code entry: the caller is on hold waiting for its decision. */
   awaited: boolean;
 }
@@ -27,16 +29,17 @@ export interface StoredReport {
  */
 export async function ingestEvents(deps: IngestDeps, events: PbxEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const rows = await deps.prisma.query<{ id: bigint; pbx_call_id: string | null; action: string; pending: boolean }>(
-    `INSERT INTO pbx_report (dedup_key, received_at, action, pbx_call_id, leg_id, phone, event, processed_at)
+  const rows = await deps.prisma.query<{ id: bigint; pbx_call_id: string | null; call_id: string | null; action: string; pending: boolean }>(
+    `INSERT INTO pbx_report (dedup_key, received_at, action, pbx_call_id, leg_id, phone, event, processed_at, call_id)
      SELECT r.dedup_key, r.received_at, r.action, r.pbx_call_id, r.leg_id, r.phone,
             CASE WHEN r.pbx_call_id IS NULL OR owner.call_id IS NULL THEN r.scrubbed ELSE r.event END,
-            CASE WHEN r.pbx_call_id IS NULL OR owner.call_id IS NULL THEN r.received_at END
+            CASE WHEN r.pbx_call_id IS NULL OR owner.call_id IS NULL THEN r.received_at END,
+            CASE WHEN r.pbx_call_id IS NOT NULL THEN owner.call_id END
      FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::jsonb[])
        AS r(dedup_key, received_at, action, pbx_call_id, leg_id, phone, event, scrubbed)
      ${reportOwnerJoin('r')}
      ON CONFLICT (dedup_key) DO NOTHING
-     RETURNING id, pbx_call_id, action, processed_at IS NULL AS pending`,
+     RETURNING id, pbx_call_id, call_id, action, processed_at IS NULL AS pending`,
     events.map((e) => e.dedupKey),
     events.map((e) => e.receivedAt),
     events.map((e) => (e.type === 'other' ? `other:${e.action}` : e.type)),
@@ -47,7 +50,7 @@ export async function ingestEvents(deps: IngestDeps, events: PbxEvent[]): Promis
     events.map((e) => JSON.stringify(scrubEvent(e, false))),
   );
   countReports(events, rows);
-  const pending = rows.filter((r) => r.pending).map((r) => ({ id: r.id, pbxCallId: r.pbx_call_id!, awaited: r.action === 'code' }));
+  const pending = rows.filter((r) => r.pending).map((r) => ({ id: r.id, pbxCallId: r.pbx_call_id!, callId: r.call_id!, awaited: r.action === 'code' }));
   // Not awaited: the report is safe in PostgreSQL, and processing must not hold the PBX's
   // request; what is not processed now the sweeper hands out again.
   if (pending.length) deps.handOut(pending);

@@ -1,5 +1,5 @@
 import type { CallEvent } from '../domain/call-events.js';
-import { runTogether, statement, type Db, type Sql, type Statement } from '../db/prisma.js';
+import { statement, together, type Db, type Sql, type Statement, type Tx } from '../db/prisma.js';
 import type { Logger } from '../logger.js';
 import { applyInput, lockCall, type LockedCall, type TransitionDeps } from './call-transitions.js';
 import { timelineEntry } from './timeline.js';
@@ -19,31 +19,37 @@ export interface ProcessReportDeps extends TransitionDeps {
  * overtake each other. Safe to run twice: processed reports are skipped, and routing actions
  * are unique per code entry.
  */
-export async function processReport(deps: ProcessReportDeps, reportId: bigint): Promise<void> {
-  // Looked up before any transaction: most hints find their report already taken by a job
-  // for an earlier report of the same call, and then cost one query.
-  const [head] = await deps.prisma.query<{ event: StoredEvent; call_id: string | null }>(
-    `SELECT r.event, owner.call_id FROM pbx_report r ${reportOwnerJoin('r')} WHERE r.id = $1 AND r.processed_at IS NULL`,
-    reportId,
-  );
-  if (!head) return;
-  // No owner: matched at ingest by the number of an attempt that has ended since.
-  if (!head.call_id) return settleUnowned(deps, deps.prisma, reportId, head.event);
-  const callId = head.call_id;
+export async function processReport(deps: ProcessReportDeps, reportId: bigint, knownCallId?: string): Promise<void> {
+  let callId = knownCallId;
+  if (!callId) {
+    // Looked up before any transaction: most hints find their report already taken by a job
+    // for an earlier report of the same call, and then cost one query.
+    const [found] = await deps.prisma.query<{ event: StoredEvent; call_id: string | null }>(
+      `SELECT r.event, owner.call_id FROM pbx_report r ${reportOwnerJoin('r')} WHERE r.id = $1 AND r.processed_at IS NULL`,
+      reportId,
+    );
+    if (!found) return;
+    // No owner: matched at ingest by the number of an attempt that has ended since.
+    if (!found.call_id) return settleUnowned(deps, deps.prisma, reportId, found.event);
+    callId = found.call_id;
+  }
   const actionIds = await deps.prisma.transaction(async (tx) => {
-    const call = await lockCall(tx, callId);
+    // BEGIN, the call's lock and its pending reports go out together; PostgreSQL reads the
+    // reports once the lock is held, so none that a job before this one took is seen pending.
+    const [call, pending] = await Promise.all([lockCall(tx, callId), pendingReportsOf(tx, callId)]);
     if (!call) {
-      await settleUnowned(deps, tx, reportId, head.event);
+      const own = pending.find((r) => r.id === reportId);
+      if (own) await settleUnowned(deps, tx, reportId, own.event);
       return [];
     }
-    const actionIds: bigint[] = [];
-    for (const report of await pendingReportsOf(tx, call.id, call.phone)) {
+    const actionIds: Promise<bigint[]>[] = [];
+    for (const report of pending) {
       if (report.call_id !== call.id) continue; // the same number in another call: its own job takes it
-      actionIds.push(...(await applyReport(deps, tx, call, report.no!, report.id, openEvent(deps.codeSecret, report.event) as CallEvent)));
+      actionIds.push((await applyReport(deps, tx, call, report.no!, report.id, openEvent(deps.codeSecret, report.event) as CallEvent)).actionIds);
     }
     return actionIds;
   });
-  for (const id of actionIds) await deps.sendRoutingAction(id);
+  for (const id of (await Promise.all(actionIds)).flat()) await deps.sendRoutingAction(id);
 }
 
 /** Marks a report that no call follows as processed, without its digits. */
@@ -56,12 +62,13 @@ async function settleUnowned(deps: ProcessReportDeps, sql: Sql, reportId: bigint
   );
 }
 
-async function applyReport(deps: ProcessReportDeps, tx: Sql, call: LockedCall, attemptNo: number, reportId: bigint, event: CallEvent): Promise<bigint[]> {
+/** Applies one report; the writes go out without waiting, and `actionIds` settles with their answer. */
+async function applyReport(deps: ProcessReportDeps, tx: Tx, call: LockedCall, attemptNo: number, reportId: bigint, event: CallEvent): Promise<{ actionIds: Promise<bigint[]> }> {
   const now = new Date();
   const current = call.state.attempt?.no;
   if (current !== undefined && current !== attemptNo) {
-    await runTogether(tx, [timelineEntry(call.id, attemptNo, now, `pbx.${event.type}`, { ignored: 'report of an earlier attempt' }), markProcessed(reportId, call.id, scrubEvent(event, false), now)]);
-    return [];
+    tx.send(together([timelineEntry(call.id, attemptNo, now, `pbx.${event.type}`, { ignored: 'report of an earlier attempt' }), markProcessed(reportId, call.id, scrubEvent(event, false), now)]));
+    return { actionIds: Promise.resolve([]) };
   }
   const wasAnswered = call.state.status === 'answered';
   const { actionIds } = await applyInput(deps, tx, call, { type: 'pbx', event }, now, { kind: `pbx.${event.type}`, detail: timelineDetail(event) }, (transition) => {
@@ -69,7 +76,7 @@ async function applyReport(deps: ProcessReportDeps, tx: Sql, call: LockedCall, a
     const confirmPress = event.type === 'key' && wasAnswered && transition.state.status === 'confirmed';
     return [markProcessed(reportId, call.id, scrubEvent(event, confirmPress), now)];
   });
-  return actionIds;
+  return { actionIds };
 }
 
 /**
@@ -77,18 +84,17 @@ async function applyReport(deps: ProcessReportDeps, tx: Sql, call: LockedCall, a
  * against other jobs. Each branch is an index lookup over unprocessed reports alone: a
  * backlog of other calls' reports must not make every call pay for scanning it.
  */
-async function pendingReportsOf(tx: Sql, callId: string, phone: string): Promise<{ id: bigint; event: StoredEvent; call_id: string | null; no: number | null }[]> {
+async function pendingReportsOf(tx: Sql, callId: string): Promise<{ id: bigint; event: StoredEvent; call_id: string | null; no: number | null }[]> {
   return tx.query(
     `WITH ids AS (SELECT a.pbx_call_id, a.leg_id FROM dial_attempt a WHERE a.call_id = $1::uuid),
      candidates AS (
-       SELECT p.id FROM pbx_report p WHERE p.processed_at IS NULL AND p.phone = $2
+       SELECT p.id FROM pbx_report p WHERE p.processed_at IS NULL AND p.phone = (SELECT phone FROM call WHERE id = $1::uuid)
        UNION SELECT p.id FROM pbx_report p JOIN ids ON p.pbx_call_id IN (ids.pbx_call_id, ids.leg_id) WHERE p.processed_at IS NULL
        UNION SELECT p.id FROM pbx_report p JOIN ids ON p.leg_id = ids.leg_id WHERE p.processed_at IS NULL)
      SELECT r.id, r.event, owner.call_id, owner.no FROM pbx_report r ${reportOwnerJoin('r')}
      WHERE r.id IN (SELECT id FROM candidates) AND r.processed_at IS NULL
      ORDER BY r.id FOR UPDATE OF r SKIP LOCKED`,
     callId,
-    phone,
   );
 }
 

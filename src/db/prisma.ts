@@ -1,9 +1,9 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from './generated/client.js';
-import { runTogether, sqlPool, statement, type Sql, type SqlPool, type Statement } from './sql.js';
+import { runTogether, sqlPool, statement, together, type Sql, type SqlPool, type Statement, type Tx } from './sql.js';
 
-export { runTogether, statement, type Sql, type SqlPool, type Statement };
+export { runTogether, statement, together, type Sql, type SqlPool, type Statement, type Tx };
 
 /**
  * The database: Prisma's typed model queries plus the engine's raw SQL (`query`, `execute`,
@@ -13,7 +13,8 @@ export type Db = PrismaClient & SqlPool;
 
 export function createDb(databaseUrl: string, poolSize = 20): Db {
   // A busy pool is a wait (up to 10 s), not an error: callers queue for a connection.
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 10_000 });
+  // Pipelined: a connection sends what it is given at once (see sqlPool's transactions).
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 10_000, pipeline: true });
   // An idle connection that drops (a PostgreSQL restart) is replaced on the next checkout.
   pool.on('error', () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });

@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import pg from 'pg';
 import { ACTIVE_STATUSES } from '../domain/outcomes.js';
 
@@ -22,29 +23,46 @@ export function statement(text: string, ...values: unknown[]): Statement {
 }
 
 /**
- * Runs data-modifying statements (INSERT, UPDATE, DELETE, no RETURNING) in one round trip,
- * each as a CTE of a single statement: socket round trips, not PostgreSQL's work, are what a
- * call event costs most (docs/BENCHMARKS.md). They all see the rows as they were before any
- * of them ran, so none may depend on another's change.
+ * Data-modifying statements (INSERT, UPDATE, DELETE) as one, each a CTE of a single
+ * statement: the rows of `returning` (statements with RETURNING) come back, of the others
+ * none. Each statement a call event writes costs this machine more in messages and
+ * PostgreSQL's per-statement work than the write itself (docs/BENCHMARKS.md). They all see
+ * the rows as they were before any of them ran, so none may depend on another's change.
  */
-export async function runTogether(sql: Sql, statements: Statement[]): Promise<void> {
-  if (statements.length === 0) return;
-  if (statements.length === 1) {
-    await sql.execute(statements[0]!.text, ...statements[0]!.values);
-    return;
-  }
+export function together(writes: Statement[], returning: Statement[] = []): Statement {
+  if (writes.length === 1 && returning.length === 0) return writes[0]!;
+  if (writes.length === 0 && returning.length === 1) return returning[0]!;
   const values: unknown[] = [];
-  const parts = statements.map((s, i) => {
+  const cte = (s: Statement, name: string) => {
     const offset = values.length;
     values.push(...s.values);
-    return `w${i} AS (${s.text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
-  });
-  await sql.execute(`WITH ${parts.join(',\n')} SELECT 1`, ...values);
+    return `${name} AS (${s.text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
+  };
+  const parts = [...writes.map((s, i) => cte(s, `w${i}`)), ...returning.map((s, i) => cte(s, `r${i}`))];
+  const select = returning.length ? returning.map((_, i) => `SELECT * FROM r${i}`).join(' UNION ALL ') : 'SELECT 1';
+  return { text: `WITH ${parts.join(',\n')}\n${select}`, values };
+}
+
+/** Runs data-modifying statements (no RETURNING) in one round trip; see `together`. */
+export async function runTogether(sql: Sql, statements: Statement[]): Promise<void> {
+  if (statements.length === 0) return;
+  const s = together(statements);
+  await sql.execute(s.text, ...s.values);
+}
+
+/** A transaction's connection. Statements go out pipelined: each as soon as it is made, answered in order. */
+export interface Tx extends Sql {
+  /**
+   * Sends a statement without waiting for its answer: it goes out at once, ahead of every
+   * statement after it and the COMMIT, and if it fails the transaction fails. Its rows may
+   * be awaited later, after the commit too.
+   */
+  send<Row = Record<string, unknown>>(s: Statement): Promise<Row[]>;
 }
 
 export interface SqlPool extends Sql {
   /** Runs `fn` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
-  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
 }
 
 // The rows look as they did through Prisma's raw queries: bigint for int8 (ids, counts).
@@ -75,6 +93,10 @@ function runner(client: pg.Pool | pg.PoolClient): Sql {
  * through Prisma's raw query API costs about four times the CPU (docs/BENCHMARKS.md), and
  * the engine runs a dozen of them per call event; Prisma stays for the schema, migrations
  * and the typed model queries of the API and dashboard.
+ *
+ * Transactions use the pool's pipelining: BEGIN goes out with the first statement, and what
+ * `send` sends goes out with the next statement or the COMMIT, so a call event's
+ * transaction costs two or three round trips instead of five or more.
  */
 export function sqlPool(pool: pg.Pool): SqlPool {
   return {
@@ -88,20 +110,62 @@ export function sqlPool(pool: pg.Pool): SqlPool {
         broken = err;
       };
       client.on('error', onError);
+      const unanswered: Promise<unknown>[] = [];
+      const send = <T>(p: Promise<T>): Promise<T> => {
+        p.catch(() => {}); // its failure is the transaction's, reported below
+        unanswered.push(p);
+        return p;
+      };
+      const sql = coalescing(client);
       try {
-        await client.query('BEGIN');
-        const result = await fn(runner(client));
-        await client.query('COMMIT');
+        send(sql.execute('BEGIN'));
+        const result = await fn({ ...sql, send: (s) => send(sql.query(s.text, ...s.values)) });
+        send(sql.execute('COMMIT'));
+        const failed = await firstFailure(unanswered);
+        if (failed) throw failed;
         return result;
       } catch (err) {
+        // A failed statement aborts the transaction and every later one fails with it: the
+        // first failure is the one that explains.
+        const first = (await firstFailure(unanswered)) ?? err;
         await client.query('ROLLBACK').catch((e: Error) => {
           broken ??= e;
         });
-        throw err;
+        throw first;
       } finally {
         client.off('error', onError);
         client.release(broken);
       }
     },
   };
+}
+
+/**
+ * Statements made in one tick leave in one socket write instead of one each: a write to a
+ * local socket costs this machine more CPU than most of the statements it carries
+ * (docs/BENCHMARKS.md).
+ */
+function coalescing(client: pg.PoolClient): Sql {
+  const stream = (client as unknown as { connection: { stream: Writable } }).connection.stream;
+  let held = false;
+  const hold = () => {
+    if (held) return;
+    held = true;
+    stream.cork();
+    process.nextTick(() => {
+      held = false;
+      stream.uncork();
+    });
+  };
+  const sql = runner(client);
+  return {
+    query: (text, ...values) => (hold(), sql.query(text, ...values)),
+    execute: (text, ...values) => (hold(), sql.execute(text, ...values)),
+  };
+}
+
+/** The first of `sent` to fail, in the order they were sent, once all are answered. */
+async function firstFailure(sent: Promise<unknown>[]): Promise<unknown> {
+  const settled = await Promise.allSettled(sent);
+  return settled.find((s): s is PromiseRejectedResult => s.status === 'rejected')?.reason;
 }

@@ -70,7 +70,7 @@ export async function startRuntime(config: Config, roles: Roles, log: Logger): P
   const enqueueReports = (ids: bigint[]) => queues.enqueueReports(ids);
   const reportDeps = { ...transitions, prisma, log, sendRoutingAction: send };
   const handoff = new ReportHandoff({
-    process: (id) => processReport(reportDeps, id),
+    process: (id, callId) => processReport(reportDeps, id, callId),
     enqueue: enqueueReports,
     maxInline: config.engine.reportInlineMax,
     log,

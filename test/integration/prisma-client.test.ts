@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureDatabase } from '../../src/db/ensure-database.js';
 import { applyMigrations } from '../../src/db/migrate.js';
-import { createDb, runTogether, statement } from '../../src/db/prisma.js';
+import { createDb, runTogether, statement, together } from '../../src/db/prisma.js';
 import { testDatabases } from '../support/test-databases.js';
 
 const databases = testDatabases('client');
@@ -54,6 +54,50 @@ describe('createDb', { timeout: 60_000 }, () => {
         { id: 2n, name: 'two', at, tags: null },
         { id: 3n, name: 'three', at: null, tags: ['a', 'b'] },
       ]);
+    } finally {
+      await db.$disconnect();
+    }
+  });
+
+  it('pipelines a transaction: sent statements answer after the commit, the first failure among them rolls it all back, and a read sent behind a lock sees what the lock waited for', async () => {
+    const url = databases.url('pipelined');
+    await ensureDatabase(url);
+    const db = createDb(url);
+    try {
+      await db.execute(`CREATE TABLE t (id bigint PRIMARY KEY, name text)`);
+
+      // Rows of a sent statement, awaited once committed.
+      const returned = await db.transaction(async (tx) => ({
+        rows: tx.send<{ id: bigint }>(together([statement(`INSERT INTO t (id, name) VALUES ($1, $2)`, 1n, 'one')], [statement(`INSERT INTO t (id, name) VALUES ($1, $2) RETURNING id`, 2n, 'two')])),
+      }));
+      expect(await returned.rows).toEqual([{ id: 2n }]);
+      expect(await db.query(`SELECT id FROM t ORDER BY id`)).toEqual([{ id: 1n }, { id: 2n }]);
+
+      // A sent statement fails: the transaction fails with its error, whatever came after it.
+      for (const awaitAfter of [false, true]) {
+        const failed = db.transaction(async (tx) => {
+          tx.send(statement(`INSERT INTO t (id, name) VALUES ($1, $2)`, 3n, 'three'));
+          tx.send(statement(`INSERT INTO t (id, name) VALUES ($1, $2)`, 1n, 'taken'));
+          if (awaitAfter) await tx.query(`SELECT 1`);
+        });
+        await expect(failed).rejects.toThrow(/duplicate key/);
+      }
+      expect(await db.query(`SELECT id FROM t ORDER BY id`)).toEqual([{ id: 1n }, { id: 2n }]);
+
+      // Another transaction holds row 1 and renames it; a lock and a read sent together wait
+      // for it, and the read sees the new name.
+      let holding!: () => void;
+      const held = new Promise<void>((r) => (holding = r));
+      const other = db.transaction(async (tx) => {
+        await tx.query(`SELECT id FROM t WHERE id = 1 FOR UPDATE`);
+        await tx.execute(`UPDATE t SET name = 'renamed' WHERE id = 1`);
+        holding();
+        await new Promise((r) => setTimeout(r, 300));
+      });
+      await held;
+      const [, read] = await db.transaction((tx) => Promise.all([tx.query(`SELECT id FROM t WHERE id = 1 FOR UPDATE`), tx.query<{ name: string }>(`SELECT name FROM t WHERE id = 1`)]));
+      await other;
+      expect(read).toEqual([{ name: 'renamed' }]);
     } finally {
       await db.$disconnect();
     }
