@@ -1,5 +1,7 @@
 import pg from 'pg';
 
+const CONFIRM_EVERY_MS = 1000;
+
 /**
  * Leadership for work that one process must do at a time (dispatching, the watchdog): a
  * session-level advisory lock on a connection of its own. If the leader dies its session
@@ -8,6 +10,7 @@ import pg from 'pg';
 export class LeaderLease {
   private client: pg.Client | null = null;
   private held = false;
+  private confirmedAt = 0;
 
   constructor(
     private readonly databaseUrl: string,
@@ -37,11 +40,16 @@ export class LeaderLease {
         this.client = client;
       }
       if (this.held) {
+        // The leader's loops ask many times a second; a lost session shows at once as a
+        // connection error (reset below), so asking PostgreSQL once a second is enough.
+        if (Date.now() - this.confirmedAt < CONFIRM_EVERY_MS) return true;
         await this.client.query('SELECT 1');
+        this.confirmedAt = Date.now();
         return true;
       }
       const { rows } = await this.client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [this.key.toString()]);
       this.held = rows[0]?.locked === true;
+      this.confirmedAt = Date.now();
     } catch {
       this.reset();
     }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import pg from 'pg';
 import { ACTIVE_STATUSES } from '../domain/outcomes.js';
@@ -39,7 +40,7 @@ export function together(writes: Statement[], returning: Statement[] = []): Stat
     return `${name} AS (${s.text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
   };
   const parts = [...writes.map((s, i) => cte(s, `w${i}`)), ...returning.map((s, i) => cte(s, `r${i}`))];
-  const select = returning.length ? returning.map((_, i) => `SELECT * FROM r${i}`).join(' UNION ALL ') : 'SELECT 1';
+  const select = returning.length ? returning.map((_, i) => `SELECT * FROM r${i}`).join(' UNION ALL ') : 'SELECT 1 WHERE false';
   return { text: `WITH ${parts.join(',\n')}\n${select}`, values };
 }
 
@@ -77,13 +78,30 @@ const TYPES = {
   },
 } as pg.CustomTypesConfig;
 
+/**
+ * Each statement is prepared once per connection, under a name made from its text: planning
+ * the engine's statements cost PostgreSQL as much CPU as running them (docs/BENCHMARKS.md),
+ * and a prepared statement is planned once for all parameters when that plan is as good.
+ * The engine's statement texts are a fixed set, so the names are too.
+ */
+const names = new Map<string, string>();
+function nameOf(text: string): string {
+  let name = names.get(text);
+  if (!name) {
+    name = `cc_${createHash('sha1').update(text).digest('base64url')}`;
+    names.set(text, name);
+  }
+  return name;
+}
+
 function runner(client: pg.Pool | pg.PoolClient): Sql {
+  const run = (text: string, values: unknown[]) => client.query({ name: nameOf(text), text, values, types: TYPES });
   return {
     async query<Row>(text: string, ...values: unknown[]) {
-      return (await client.query({ text, values, types: TYPES })).rows as Row[];
+      return (await run(text, values)).rows as Row[];
     },
     async execute(text: string, ...values: unknown[]) {
-      return (await client.query({ text, values, types: TYPES })).rowCount ?? 0;
+      return (await run(text, values)).rowCount ?? 0;
     },
   };
 }

@@ -66,12 +66,16 @@ describe('createDb', { timeout: 60_000 }, () => {
     try {
       await db.execute(`CREATE TABLE t (id bigint PRIMARY KEY, name text)`);
 
-      // Rows of a sent statement, awaited once committed.
+      // Rows of a sent statement, awaited once committed: those of `returning` statements only.
+      const insert = (id: bigint) => statement(`INSERT INTO t (id, name) VALUES ($1, $2)`, id, `row ${id}`);
       const returned = await db.transaction(async (tx) => ({
-        rows: tx.send<{ id: bigint }>(together([statement(`INSERT INTO t (id, name) VALUES ($1, $2)`, 1n, 'one')], [statement(`INSERT INTO t (id, name) VALUES ($1, $2) RETURNING id`, 2n, 'two')])),
+        rows: tx.send<{ id: bigint }>(together([insert(1n)], [statement(`INSERT INTO t (id, name) VALUES ($1, $2) RETURNING id`, 2n, 'two')])),
+        none: tx.send(together([insert(3n), insert(4n)])),
       }));
       expect(await returned.rows).toEqual([{ id: 2n }]);
-      expect(await db.query(`SELECT id FROM t ORDER BY id`)).toEqual([{ id: 1n }, { id: 2n }]);
+      expect(await returned.none).toEqual([]);
+      expect(await db.query(`SELECT id FROM t ORDER BY id`)).toEqual([{ id: 1n }, { id: 2n }, { id: 3n }, { id: 4n }]);
+      await db.execute(`DELETE FROM t WHERE id > 2`);
 
       // A sent statement fails: the transaction fails with its error, whatever came after it.
       for (const awaitAfter of [false, true]) {
