@@ -60,14 +60,14 @@ export async function closedLoop(url: string, bodies: () => string, concurrency:
  * scheduled time, so a server that falls behind is charged for the queue it builds
  * (no coordinated omission).
  */
-export async function paced(url: string, bodies: () => string, rate: number, seconds: number): Promise<LoadResult> {
+export async function paced(url: string, bodies: () => string, rate: number, seconds: number, stopped: () => boolean = () => false): Promise<LoadResult> {
   const latencies: number[] = [];
   let ok = 0;
   let failed = 0;
   const total = Math.round(rate * seconds);
   const start = performance.now() + 50;
   const pending: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
+  for (let i = 0; i < total && !stopped(); i++) {
     const due = start + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
