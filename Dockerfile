@@ -46,4 +46,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # What `npm start` runs, without npm in between: npm runs scripts through `sh -c`, which
 # does not pass SIGTERM on, so the graceful shutdown would never start.
-CMD ["node", "--max-semi-space-size=4", "dist/main/start.js", "all"]
+CMD ["node", "--max-semi-space-size=4", "--heap-growing-percent=100", "dist/main/start.js", "all"]
