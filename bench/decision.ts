@@ -65,13 +65,14 @@ export async function benchDecision(): Promise<Section> {
     const bg = await background;
     await watch;
     await untilDone(c, others, 120_000);
-    const loaded = decisionLatencies(c, new Set(loadedCalls.map((x) => x.phone)), loadFrom, loadUntil);
+    const loadedPhones = new Set(loadedCalls.map((x) => x.phone));
+    const loaded = decisionLatencies(c, loadedPhones, loadFrom, loadUntil);
     const fmt = (xs: number[]) => `${percentile(xs, 50).toFixed(1)} / ${percentile(xs, 99).toFixed(1)} ms`;
     return {
       title: 'Decision latency: code report out of the PBX to its transfer request back at the PBX',
       rows: [
         [`p50 / p99, ${OTHERS} other calls live, reports at a paced 300/s (${loaded.length} decisions)`, fmt(loaded), `idle ${fmt(idle)} (${idle.length} decisions)`, `p99 ${(percentile(loaded, 99) / percentile(idle, 99)).toFixed(2)}× idle`, 'p99 < 25 ms'],
-        ['background reports answered 200 / sent', `${bg.ok} / ${bg.sent}`, `measured codes sent before the load: ${decisionLatencies(c, new Set(loadedCalls.map((x) => x.phone)), 0, loadFrom).length}, after the first other call gave up: ${decisionLatencies(c, new Set(loadedCalls.map((x) => x.phone)), loadUntil).length}`, '', ''],
+        ['background reports answered 200 / sent', `${bg.ok} / ${bg.sent}`, `measured codes sent before the load: ${decisionLatencies(c, loadedPhones, 0, loadFrom).length}, after the first other call gave up: ${decisionLatencies(c, loadedPhones, loadUntil).length}`, '', ''],
       ],
       notes: [
         'Measured from the simulator: the time it sent the code string report to the time the `outbound/transfer_number` request arrived. It includes the report\'s HTTP delivery, storing it, the call\'s transaction and the transfer request.',

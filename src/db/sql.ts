@@ -112,9 +112,10 @@ function runner(client: pg.Pool | pg.PoolClient): Sql {
  * the engine runs a dozen of them per call event; Prisma stays for the schema, migrations
  * and the typed model queries of the API and dashboard.
  *
- * Transactions use the pool's pipelining: BEGIN goes out with the first statement, and what
- * `send` sends goes out with the next statement or the COMMIT, so a call event's
- * transaction costs two or three round trips instead of five or more.
+ * Transactions use the pool's pipelining: every statement goes out at once, without waiting
+ * for the one before, and those made in one tick share a socket write. So BEGIN leaves with
+ * the first statement, and what `send` sends with the statements after it or the COMMIT: a
+ * call event's transaction costs two round trips instead of five or more.
  */
 export function sqlPool(pool: pg.Pool): SqlPool {
   return {
