@@ -75,6 +75,8 @@ const serviceEnv = z.object({
   /** Dials to one number in any 24 hours, across all campaigns. */
   NUMBER_DAILY_CAP: z.coerce.number().int().positive().default(3),
   DISPATCH_INTERVAL_MS: ms.default(20),
+  /** A dial's request leaves this long after its slot, so the queue's varying delay does not bunch dials at the PBX. 0 sends when ready. */
+  DIAL_LEAD_MS: z.coerce.number().int().min(0).max(5_000).default(250),
   /** A live call with no report for this long is checked against the PBX. */
   WATCHDOG_SILENCE_MS: ms.default(60_000),
   /** Work not picked up after this long (a lost queue message) is handed out again. */
@@ -143,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       pbxMaxConcurrent: c.PBX_MAX_CONCURRENT,
       numberDailyCap: c.NUMBER_DAILY_CAP,
       dispatchIntervalMs: c.DISPATCH_INTERVAL_MS,
+      dialLeadMs: c.DIAL_LEAD_MS,
       watchdogSilenceMs: c.WATCHDOG_SILENCE_MS,
       sweepGraceMs: c.SWEEP_GRACE_MS,
       reportInlineMax: c.REPORT_INLINE_MAX,

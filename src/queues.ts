@@ -5,11 +5,11 @@ import { z } from 'zod';
 /**
  * The job catalogue. Jobs are hints: PostgreSQL holds the work and each handler is
  * idempotent, so a job delivered twice or lost (the sweeper re-sends it) changes nothing.
- * Payloads carry ids only, never a phone number or a code.
+ * Payloads carry ids (and a dial's slot time), never a phone number or a code.
  */
 export const JOBS = {
   dial: {
-    payload: z.object({ callId: z.uuid(), attemptNo: z.number().int().positive() }),
+    payload: z.object({ callId: z.uuid(), attemptNo: z.number().int().positive(), slotAt: z.number().optional() }),
     options: { attempts: 3, backoff: { type: 'exponential', delay: 500 } } satisfies JobsOptions,
   },
   report: {

@@ -17,7 +17,7 @@ export interface DispatcherDeps extends TransitionDeps {
   numberDailyCap: number;
   /** Unprocessed PBX reports at which new dials wait. */
   reportBacklogMax: number;
-  enqueueDials: (dials: { callId: string; attemptNo: number }[]) => Promise<void>;
+  enqueueDials: (dials: { callId: string; attemptNo: number; slotAt?: number }[]) => Promise<void>;
   now?: () => Date;
 }
 
@@ -90,10 +90,10 @@ export class Dispatcher {
   private async dialSome(settings: CampaignSettings, capacity: number, now: Date): Promise<number> {
     const pace = this.paces.get(settings.id) ?? initialPace();
     const granted = takeSlots(pace, now.getTime(), settings.callsPerSecond, capacity);
-    if (granted.count === 0) return 0;
-    const n = await this.claim(settings, granted.count, now);
+    if (granted.slots.length === 0) return 0;
+    const n = await this.claim(settings, granted.slots, now);
     // Slots not used (nothing claimable) are not spent.
-    this.paces.set(settings.id, n === granted.count ? granted.pace : takeSlots(pace, now.getTime(), settings.callsPerSecond, n).pace);
+    this.paces.set(settings.id, n === granted.slots.length ? granted.pace : takeSlots(pace, now.getTime(), settings.callsPerSecond, n).pace);
     return n;
   }
 
@@ -122,11 +122,13 @@ export class Dispatcher {
   }
 
   /**
-   * Claims up to n due calls of a campaign and queues their dials: never two to one number,
-   * only inside the callee's calling window, and within the number's gap and daily cap.
-   * A call that may not be dialled yet is postponed to when it may, with the reason.
+   * Claims a due call of a campaign for each slot and queues their dials, each with its slot:
+   * never two to one number, only inside the callee's calling window, and within the number's
+   * gap and daily cap. A call that may not be dialled yet is postponed to when it may, with
+   * the reason.
    */
-  private async claim(settings: CampaignSettings, n: number, now: Date): Promise<number> {
+  private async claim(settings: CampaignSettings, slots: number[], now: Date): Promise<number> {
+    const n = slots.length;
     const dials = await this.deps.prisma.transaction(async (tx) => {
       const candidates = await tx.query<{ id: string; phone: string; timezone: string | null }>(
         `SELECT c.id, c.phone, c.timezone FROM call c
@@ -140,7 +142,7 @@ export class Dispatcher {
       );
       const history = await numberHistory(tx, candidates.map((c) => c.phone), now);
       const phones = new Set<string>();
-      const out: { callId: string; attemptNo: number }[] = [];
+      const out: { callId: string; attemptNo: number; slotAt: number }[] = [];
       for (const cand of candidates) {
         if (out.length >= n || phones.has(cand.phone)) continue;
         phones.add(cand.phone);
@@ -152,7 +154,7 @@ export class Dispatcher {
           continue;
         }
         const { transition } = await applyInput(this.deps, tx, call, { type: 'dial-started' }, now, { kind: 'dial.claimed' });
-        if (transition.state.attempt) out.push({ callId: call.id, attemptNo: transition.state.attempt.no });
+        if (transition.state.attempt) out.push({ callId: call.id, attemptNo: transition.state.attempt.no, slotAt: slots[out.length]! });
       }
       return out;
     });

@@ -1,5 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FailureClass } from '../domain/call-events.js';
 import type { MachineInput } from '../domain/call-machine.js';
+import { sendDelay } from '../domain/pacing.js';
 import type { Db } from '../db/prisma.js';
 import type { Logger } from '../logger.js';
 import { metrics } from '../metrics.js';
@@ -16,6 +18,8 @@ export interface PlaceDialDeps extends TransitionDeps {
   log: Logger;
   entryIvr: string;
   store: PromptStore;
+  /** How long after its slot a dial's request leaves (DIAL_LEAD_MS). */
+  leadMs: number;
 }
 
 const ERRNO_FAILURE: Record<string, FailureClass> = { '10031': 'invalid_number', '10011': 'invalid_number', '10024': 'no_permission' };
@@ -23,9 +27,11 @@ const ERRNO_FAILURE: Record<string, FailureClass> = { '10031': 'invalid_number',
 /**
  * Dials one claimed attempt. The attempt row moves claimed -> sending before the request
  * goes out, so a redelivered job (crash, stalled worker) can never dial the same attempt
- * twice; an attempt left in `sending` is settled by the watchdog, not redialled.
+ * twice; an attempt left in `sending` is settled by the watchdog, not redialled. The request
+ * leaves `leadMs` after the dial's slot (`slotAt`, from the dispatcher's pacing), so the PBX
+ * sees the campaign's even spacing.
  */
-export async function placeDial(deps: PlaceDialDeps, callId: string, attemptNo: number): Promise<void> {
+export async function placeDial(deps: PlaceDialDeps, callId: string, attemptNo: number, slotAt?: number): Promise<void> {
   const claimed = await deps.prisma.query<{ phone: string; campaign_status: string; prompt: string | null; voice: VoiceName; suppressed: boolean; late: boolean }>(
     `WITH a AS (UPDATE dial_attempt SET state = 'sending' WHERE call_id = $1::uuid AND no = $2 AND state = 'claimed' RETURNING phone),
           seen AS (UPDATE call SET last_event_at = now() WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM a))
@@ -64,6 +70,7 @@ export async function placeDial(deps: PlaceDialDeps, callId: string, attemptNo: 
   }
   let input: MachineInput;
   let entry: TimelineEntry;
+  if (slotAt !== undefined) await sleep(sendDelay(slotAt, deps.leadMs, Date.now()));
   try {
     const { pbxCallId } = await deps.driver.dial({ ivr: deps.entryIvr, phone: attempt.phone });
     input = { type: 'dial-accepted', pbxCallId };

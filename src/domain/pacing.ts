@@ -23,8 +23,11 @@ const BURST = 1.05;
 /** How late a dispatcher tick may come and still use the slots it missed. */
 const LATE_TICK_MS = 100;
 
-/** How many dials may start at `now` given free concurrency `capacity`, and the pace after them. */
-export function takeSlots(pace: PaceState, now: number, callsPerSecond: number, capacity: number): { count: number; pace: PaceState } {
+/**
+ * The slots (ms, on the grid) of the dials that may start at `now` given free concurrency
+ * `capacity`, and the pace after them.
+ */
+export function takeSlots(pace: PaceState, now: number, callsPerSecond: number, capacity: number): { slots: number[]; pace: PaceState } {
   const interval = WINDOW_MS / callsPerSecond;
   // A tick that comes late catches up the slots it missed, a few dials at once.
   const perWindow = Math.max(1, Math.floor(callsPerSecond * BURST));
@@ -32,11 +35,23 @@ export function takeSlots(pace: PaceState, now: number, callsPerSecond: number, 
   // Slots stay on their grid while ticks come a little late (no drift below the rate); a
   // campaign idle or held back for longer starts a new grid now (no burst of missed slots).
   let slot = pace.nextSlotAt >= now - Math.max(interval, LATE_TICK_MS) ? pace.nextSlotAt : now;
-  let count = 0;
-  while (count < capacity && slot <= now && recent.length < perWindow) {
-    count += 1;
+  const slots: number[] = [];
+  while (slots.length < capacity && slot <= now && recent.length < perWindow) {
+    slots.push(slot);
     recent.push(now);
     slot += interval;
   }
-  return { count, pace: { nextSlotAt: Math.max(slot, pace.nextSlotAt), recent } };
+  return { slots, pace: { nextSlotAt: Math.max(slot, pace.nextSlotAt), recent } };
+}
+
+/**
+ * How long a dial's request waits before it leaves: until `lead` ms after its slot. Between
+ * the claim and the request the dial queue and the worker take a varying time (a few to a few
+ * hundred ms), which would bunch dials at the PBX; sent a fixed lead after their slots, they
+ * reach it as evenly spaced as the slots. A dial later than that leaves at once, and none
+ * waits longer than `lead`, so a worker whose clock differs from the leader's only loses the
+ * smoothing.
+ */
+export function sendDelay(slotAt: number, lead: number, now: number): number {
+  return Math.min(lead, Math.max(0, slotAt + lead - now));
 }

@@ -104,7 +104,7 @@ export async function startRuntime(config: Config, roles: Roles, log: Logger): P
   if (roles.worker) {
     const pbx = driver;
     const workers = startWorkers(redis, config.redis.prefix, {
-      dial: ({ callId, attemptNo }) => placeDial({ ...transitions, prisma, driver: pbx, log, entryIvr: config.ivr.entry, store }, callId, attemptNo),
+      dial: ({ callId, attemptNo, slotAt }) => placeDial({ ...transitions, prisma, driver: pbx, log, entryIvr: config.ivr.entry, store, leadMs: config.engine.dialLeadMs }, callId, attemptNo, slotAt),
       render: ({ callId }) => renderPrompt({ ...transitions, prisma, store, log }, callId),
       report: ({ reportId }) => processReport(reportDeps, BigInt(reportId)),
       route: ({ actionId }) => send(BigInt(actionId)),

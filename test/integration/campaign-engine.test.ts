@@ -81,6 +81,22 @@ describe('pacing', () => {
     e.sim.recorder.maxLive = Math.max(before, e.sim.recorder.maxLive);
   });
 
+  it('sends each dial a fixed lead (DIAL_LEAD_MS) after its slot, so the PBX sees the even spacing however long the queue took', async () => {
+    const numbers = Array.from({ length: 20 }, () => phone(6)); // busy: each call ends at once
+    const startDials = e.sim.recorder.dials.length;
+    await run(numbers.map((n) => ({ phone: n, code: '1234' })), { maxConcurrent: 20, callsPerSecond: 10, maxDialAttempts: 1 });
+    const dials = e.sim.recorder.dials.slice(startDials).filter((d) => numbers.includes(d.phone));
+    expect(dials).toHaveLength(20);
+    const claimed = new Map((await e.prisma.query<{ phone: string; at: Date }>(`SELECT phone, started_at AS at FROM dial_attempt WHERE phone = ANY($1::text[])`, numbers)).map((r) => [r.phone, r.at.getTime()]));
+    // A slot is at most 100 ms before its claim (a late tick's catch-up); the lead is 250 ms.
+    for (const d of dials) expect(d.at - claimed.get(d.phone)!).toBeGreaterThanOrEqual(150);
+    const at = dials.map((d) => d.at).sort((a, b) => a - b);
+    // 100 ms apart on their slots; the timer that holds them fires late by up to tens of ms
+    // when the test machine is busy, never so late that two dials leave together.
+    for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(40);
+    for (const t of at) expect(at.filter((u) => u >= t && u < t + 1000).length).toBeLessThanOrEqual(11);
+  });
+
   it('never has one number in two live calls at once', async () => {
     const n = phone(7);
     await run([{ phone: n, code: '1234', ref: 'a' }, { phone: n, code: '1234', ref: 'b' }, { phone: n, code: '1234', ref: 'c' }]);

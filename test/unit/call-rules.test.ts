@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { initialCallState, next, type CallPolicy, type CallState, type MachineContext, type MachineInput } from '../../src/domain/call-machine.js';
-import { initialPace, takeSlots, type PaceState } from '../../src/domain/pacing.js';
+import { initialPace, sendDelay, takeSlots, type PaceState } from '../../src/domain/pacing.js';
 import { RIGHT, at, ctxAt, ev, finishedOf, inp, play, playFromStart, policy, routingOf, seq } from './call-machine-fixtures.js';
 
 const MIN = 60_000;
@@ -392,7 +392,7 @@ describe('pacing', () => {
     let p = pace;
     for (let now = from; now < to; now += step) {
       const r = takeSlots(p, now, callsPerSecond, capacity);
-      for (let i = 0; i < r.count; i++) dials.push(now);
+      for (let i = 0; i < r.slots.length; i++) dials.push(now);
       p = r.pace;
     }
     return { dials, pace: p };
@@ -414,39 +414,59 @@ describe('pacing', () => {
   it('keeps the rate when ticks come irregularly, catching up late ticks within 1.1 x per second', () => {
     // Ticks 20 to 80 ms apart, as a busy event loop delivers them (a fixed pseudo-random walk).
     const dials: number[] = [];
+    const slots: number[] = [];
     let p = initialPace();
     let seed = 7;
     for (let now = BASE; now < BASE + 100_000; now += 20 + ((seed = (seed * 48271) % 2147483647) % 61)) {
       const r = takeSlots(p, now, 20, 1000);
-      for (let i = 0; i < r.count; i++) dials.push(now);
+      for (const slot of r.slots) {
+        dials.push(now);
+        slots.push(slot);
+        expect(slot).toBeLessThanOrEqual(now);
+        expect(now - slot).toBeLessThanOrEqual(100);
+      }
       p = r.pace;
     }
     const rate = (dials.length - 1) / ((dials.at(-1)! - dials[0]!) / 1000);
     expect(Math.abs(rate / 20 - 1)).toBeLessThan(0.02);
     expect(busiestSecond(dials)).toBeLessThanOrEqual(22);
+    // The slots themselves keep the grid: sent at their slots, the dials are 50 ms apart.
+    for (let i = 1; i < slots.length; i++) expect(slots[i]! - slots[i - 1]!).toBeGreaterThanOrEqual(50);
+    expect(busiestSecond(slots)).toBeLessThanOrEqual(20);
+  });
+
+  it('holds a dial until a fixed lead after its slot, never longer than the lead', () => {
+    // Ready 30 ms after its slot: it waits the rest of the 250 ms lead.
+    expect(sendDelay(BASE, 250, BASE + 30)).toBe(220);
+    // Later than the lead: it leaves at once.
+    expect(sendDelay(BASE, 250, BASE + 400)).toBe(0);
+    // A worker whose clock runs behind the leader's waits at most the lead.
+    expect(sendDelay(BASE, 250, BASE - 10_000)).toBe(250);
+    // No lead: every dial leaves when ready.
+    expect(sendDelay(BASE, 0, BASE + 5)).toBe(0);
   });
 
   it('does not bank slots while a campaign is idle', () => {
     const warm = simulate(20, 1000, BASE, BASE + 1000);
     const resume = BASE + 6000; // five seconds without a tick
     const burst = takeSlots(warm.pace, resume, 20, 1000);
-    expect(burst.count).toBeGreaterThanOrEqual(1);
-    expect(burst.count).toBeLessThanOrEqual(2);
+    expect(burst.slots.length).toBeGreaterThanOrEqual(1);
+    expect(burst.slots.length).toBeLessThanOrEqual(2);
     const after = simulate(20, 1000, resume + TICK, resume + 2000, burst.pace);
-    const dials = [...Array.from({ length: burst.count }, () => resume), ...after.dials];
+    const dials = [...Array.from({ length: burst.slots.length }, () => resume), ...after.dials];
     expect(busiestSecond(dials)).toBeLessThanOrEqual(22);
   });
 
   it('does not bank slots on a campaign that starts after a long idle spell', () => {
     const first = takeSlots(initialPace(), BASE, 20, 1000);
-    expect(first.count).toBeGreaterThanOrEqual(1);
-    expect(first.count).toBeLessThanOrEqual(2);
+    expect(first.slots.length).toBeGreaterThanOrEqual(1);
+    expect(first.slots.length).toBeLessThanOrEqual(2);
   });
 
   it('gives no dials when there is no free capacity', () => {
-    expect(takeSlots(initialPace(), BASE, 20, 0).count).toBe(0);
+    expect(takeSlots(initialPace(), BASE, 20, 0).slots.length).toBe(0);
     const warm = simulate(20, 1000, BASE, BASE + 1000);
-    expect(takeSlots(warm.pace, BASE + 6000, 20, 0).count).toBe(0);
+    expect(takeSlots(warm.pace, BASE + 6000, 20, 0).slots.length).toBe(0);
     expect(simulate(20, 0, BASE, BASE + 10_000).dials).toEqual([]);
   });
 
