@@ -1,6 +1,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { setImmediate } from 'node:timers/promises';
 import { hashCode } from '../domain/codes.js';
 import type { Db } from '../db/prisma.js';
+import { statement } from '../db/sql.js';
 import { ConflictError } from '../errors.js';
 import { queueFinishedCallbacks } from './callbacks.js';
 import { promptOf, type CampaignInput } from './campaign-input.js';
@@ -66,7 +68,8 @@ export async function createCampaign(deps: CreateCampaignDeps, input: CampaignIn
             const p = promptOf(c, o.promptTemplate);
             return 'text' in p ? p.text : null;
           });
-          await tx.execute(
+          // Sent without waiting: PostgreSQL stores this chunk while the next one is hashed.
+          tx.send(statement(
             `INSERT INTO call (id, campaign_id, seq, phone, code_hash, prompt, ref, prompt_status, not_after, code_expires_at, timezone)
              SELECT u.id, $1::uuid, u.seq, u.phone, u.code_hash, u.prompt, u.ref, CASE WHEN u.prompt IS NULL THEN 'none' ELSE 'pending' END,
                     u.not_after, u.code_expires_at, u.timezone
@@ -82,7 +85,8 @@ export async function createCampaign(deps: CreateCampaignDeps, input: CampaignIn
             rows.map((c) => c.notAfter ?? o.notAfter ?? null),
             rows.map((c) => c.codeExpiresAt ?? null),
             rows.map((c) => c.timezone ?? null),
-          );
+          ));
+          await setImmediate(); // the chunk leaves (see coalescing in db/sql.ts) before the next is hashed
         }
         // Numbers on the suppression list are never called: those calls end at intake.
         const suppressed = await tx.query<{ id: string }>(

@@ -30,4 +30,22 @@ describe('a batch of 100,000 calls', () => {
     expect(res.body.errors).toEqual([expect.objectContaining({ path: 'calls[77777].phone' })]);
     expect(await e.prisma.call.count()).toBe(before);
   }, 120_000);
+
+  it('leaves nothing behind when PostgreSQL refuses a row of the last chunk', async () => {
+    // The chunks go out without waiting for each other: a refusal in the last one must still
+    // take the campaign and every earlier chunk with it.
+    await e.prisma.execute(`CREATE FUNCTION refuse_row() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.ref = 'r99998' THEN RAISE EXCEPTION 'refused for the test'; END IF; RETURN NEW; END $$`);
+    await e.prisma.execute(`CREATE TRIGGER refuse_row BEFORE INSERT ON call FOR EACH ROW EXECUTE FUNCTION refuse_row()`);
+    try {
+      const calls = Array.from({ length: 100_000 }, (_, i) => ({ phone: `136${String(i).padStart(8, '0')}`, code: '123456', ref: `r${i}` }));
+      const [calls0, campaigns0] = [await e.prisma.call.count(), await e.prisma.campaign.count()];
+      const res = await e.api('POST', '/api/campaigns', { name: 'big-refused', calls, options: { window: closedWindow() } });
+      expect(res.status).toBe(500);
+      expect([await e.prisma.call.count(), await e.prisma.campaign.count()]).toEqual([calls0, campaigns0]);
+    } finally {
+      await e.prisma.execute(`DROP TRIGGER refuse_row ON call`);
+      await e.prisma.execute(`DROP FUNCTION refuse_row()`);
+    }
+  }, 120_000);
 });
