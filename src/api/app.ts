@@ -67,19 +67,21 @@ export function buildApp(deps: AppDeps): Express {
   app.set('json replacer', (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   app.use((req, res, next) => {
     const given = req.get('x-request-id');
-    res.locals.reqId = given && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
-    res.setHeader('x-request-id', res.locals.reqId as string);
-    const log = deps.log.child({ reqId: res.locals.reqId });
-    res.locals.log = log;
+    const reqId = given && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    res.locals.reqId = reqId;
+    res.setHeader('x-request-id', reqId);
     const end = metrics.http.startTimer({ method: req.method });
     res.on('finish', () => {
       const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
       const seconds = end({ route, status: String(res.statusCode) });
       // The PBX's reports and the probes come by the thousand; the rest is worth a line each.
+      // Their line is not even built while its level is off: the webhook's CPU goes on
+      // requests, and a fifth of it on collecting garbage (docs/BENCHMARKS.md).
       const level = QUIET_ROUTES.test(route) && res.statusCode < 400 ? 'debug' : 'info';
+      if (!deps.log.isLevelEnabled(level)) return;
       const { secret: _secret, ...params } = req.params ?? {};
       const ids = Object.keys(params).length ? { params } : {};
-      log[level]({ event: 'http.request', method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000), ...ids }, `${req.method} ${route} ${res.statusCode}`);
+      deps.log[level]({ reqId, event: 'http.request', method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000), ...ids }, `${req.method} ${route} ${res.statusCode}`);
     });
     next();
   });

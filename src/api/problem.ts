@@ -61,7 +61,7 @@ export function toProblem(err: unknown): Problem {
 export function problemHandler(log: Logger): ErrorRequestHandler {
   return (err, _req, res, _next) => {
     const problem = toProblem(err);
-    if (problem.status >= 500) ((res.locals.log as Logger | undefined) ?? log).error({ err, event: 'http.error' }, 'request failed');
+    if (problem.status >= 500) log.error({ err, reqId: res.locals.reqId, event: 'http.error' }, 'request failed');
     res.status(problem.status).type('application/problem+json').json(problem);
   };
 }

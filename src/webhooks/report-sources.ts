@@ -10,6 +10,8 @@ import { BlockList, isIP } from 'node:net';
  */
 export class ReportSources {
   private list: BlockList | null = null;
+  /** Addresses the current list allows: every report asks, and a set answers cheaper than the list. */
+  private allowed = new Set<string>();
   private resolvedAt = 0;
 
   constructor(
@@ -19,12 +21,19 @@ export class ReportSources {
 
   async allows(remote: string | undefined): Promise<boolean> {
     if (!remote) return false;
-    if (this.list && check(this.list, remote)) return true;
+    if (this.allowed.has(remote)) return true;
+    if (this.list && check(this.list, remote)) return this.remember(remote);
     if (this.given !== 'pbx-host' && this.list) return false;
     if (this.list && Date.now() - this.resolvedAt < 60_000) return false;
     this.list = await this.build();
+    this.allowed = new Set();
     this.resolvedAt = Date.now();
-    return check(this.list, remote);
+    return check(this.list, remote) && this.remember(remote);
+  }
+
+  private remember(remote: string): true {
+    this.allowed.add(remote);
+    return true;
   }
 
   private async build(): Promise<BlockList> {
