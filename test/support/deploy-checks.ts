@@ -86,6 +86,17 @@ export function dockerfileStages(text: string): Stage[] {
   return stages;
 }
 
+/** The environment a stage's ENV instructions set (`ENV NAME=value ...`, or the old `ENV NAME value`). */
+export function stageEnv(stage: Stage): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const ins of stage.instructions.filter((i) => i.keyword === 'ENV')) {
+    const words = ins.args.trim().split(/\s+/);
+    if (!words[0]?.includes('=')) env[words[0] ?? ''] = words.slice(1).join(' ');
+    else for (const w of words) env[w.slice(0, w.indexOf('='))] = w.slice(w.indexOf('=') + 1).replace(/^"(.*)"$/, '$1');
+  }
+  return env;
+}
+
 /** Words of an exec-form (JSON array) instruction, or null for the shell form. */
 function execForm(args: string): string[] | null {
   if (!args.startsWith('[')) return null;
@@ -176,7 +187,7 @@ export function dockerfileProblems(text: string, repo: Repo): string[] {
     const argv = execForm(cmd.args);
     if (!argv) problems.push(`line ${cmd.line}: CMD is in shell form, so /bin/sh would get SIGTERM instead of the service; use the exec form ["node", ...]`);
     else {
-      problems.push(...commandProblems(argv, 'start', repo).map((p) => `CMD: ${p}`));
+      problems.push(...commandProblems(argv, 'start', repo, stageEnv(final)).map((p) => `CMD: ${p}`));
       if (argv.some((a) => a.startsWith('dist/'))) {
         const builds = stages.slice(0, -1).some((st) => st.instructions.some((x) => x.keyword === 'RUN' && /\bnpm\s+run\s+build\b/.test(x.args)));
         const copiesDist = finalOf('COPY').some((c) => copyPaths(c.args).from && copyPaths(c.args).sources.some((src) => /(^|\/)dist\/?$/.test(src)));
@@ -261,13 +272,14 @@ function splitOption(word: string): [string, string | undefined] {
 const NODE_OPTIONS_WITH_VALUE = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader', '--env-file', '--conditions', '-C']);
 
 /**
- * `argv` must run, with node itself as the process, what `npm run <script>` runs (`node FILE
- * ARGS` or `tsx FILE ARGS`): the same file with the same arguments. A file in dist/ is the
+ * `argv`, run with the environment `env`, must run, with node itself as the process, what
+ * `npm run <script>` runs (`node FILE ARGS` or `tsx FILE ARGS`): the same file with the same
+ * arguments and flags, and the variables the script sets before it. A file in dist/ is the
  * build of its source in src/ (tsconfig.build.json), which must exist. npm and npx run
  * scripts through `sh -c`, which dies on SIGTERM without passing it on, so the service's
  * graceful shutdown would never run.
  */
-export function commandProblems(argv: string[], script: string, repo: Repo): string[] {
+export function commandProblems(argv: string[], script: string, repo: Repo, env: Record<string, string>): string[] {
   const [program = ''] = argv;
   const base = program.split('/').at(-1)!;
   if (['npm', 'npx', 'yarn', 'pnpm', 'sh', 'bash'].includes(base)) {
@@ -285,12 +297,18 @@ export function commandProblems(argv: string[], script: string, repo: Repo): str
   if (!['node', 'tsx'].includes(scripted.program) || scripted.file !== run.file || scripted.args.join(' ') !== run.args.join(' ') || scripted.flags.join(' ') !== run.flags.join(' ')) {
     problems.push(`runs \`${argv.join(' ')}\`, but \`npm run ${script}\` runs \`${scriptText}\``);
   }
+  for (const [name, value] of Object.entries(scripted.env)) {
+    if (env[name] !== value) problems.push(`runs without ${name}=${value}, which \`npm run ${script}\` sets${env[name] === undefined ? '' : ` (it has ${name}=${env[name]})`}`);
+  }
   return problems;
 }
 
-/** `node [FLAGS] FILE ARGS` (or `tsx FILE ARGS`) taken apart; the modules FLAGS load are `imports`. */
-export function invocation(argv: string[]): { program: string; flags: string[]; imports: string[]; file: string; args: string[] } {
-  const [path = '', ...rest] = argv;
+/** `[NAME=value ...] node [FLAGS] FILE ARGS` (or `tsx FILE ARGS`) taken apart; the modules FLAGS load are `imports`. */
+export function invocation(argv: string[]): { env: Record<string, string>; program: string; flags: string[]; imports: string[]; file: string; args: string[] } {
+  const first = argv.findIndex((w) => !/^[A-Za-z_]\w*=/.test(w));
+  const command = first < 0 ? argv.length : first;
+  const env = Object.fromEntries(argv.slice(0, command).map((w) => splitOption(w) as [string, string]));
+  const [path = '', ...rest] = argv.slice(command);
   const program = path.split('/').at(-1)!;
   const flags: string[] = [];
   const imports: string[] = [];
@@ -304,7 +322,7 @@ export function invocation(argv: string[]): { program: string; flags: string[]; 
     imports.push(value);
   }
   const [file = '', ...args] = rest.slice(i);
-  return { program, flags, imports, file, args };
+  return { env, program, flags, imports, file, args };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -436,7 +454,10 @@ export function composeProblems(text: string, names: ComposeNames, repo: Repo): 
       continue;
     }
     const argv = Array.isArray(command) ? command.map(String) : String(command).trim().split(/\s+/);
-    problems.push(...commandProblems(argv, script, repo).map((p) => `${name} ${p}`));
+    // A service built from the Dockerfile runs with its final stage's ENV, then its own.
+    const image = services[name]?.build !== undefined && repo.fileExists('Dockerfile') ? dockerfileStages(repo.readFile('Dockerfile')).at(-1) : undefined;
+    const env = { ...(image ? stageEnv(image) : {}), ...serviceEnvironment(services[name]) };
+    problems.push(...commandProblems(argv, script, repo, env).map((p) => `${name} ${p}`));
   }
   problems.push(...composeCommandProblems(composeCommands(text), compose).map((p) => `a comment's ${p}`));
   return problems;

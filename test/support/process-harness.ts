@@ -48,10 +48,13 @@ export interface ServiceProcess {
   rss(): number;
 }
 
-/** The node flags `npm start` runs the service with (package.json), so that the compiled service runs as in production. */
-function productionNodeFlags(): string[] {
+/**
+ * The node flags and the variables `npm start` runs the service with (package.json): the
+ * compiled service runs with both, as in production, and the sources with the variables.
+ */
+function productionStart(): { flags: string[]; env: Record<string, string> } {
   const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.start!;
-  return invocation(start.trim().split(/\s+/)).flags;
+  return invocation(start.trim().split(/\s+/));
 }
 
 /**
@@ -60,8 +63,9 @@ function productionNodeFlags(): string[] {
  * production. CODECALL_NODE_FLAGS adds node flags, e.g. --cpu-prof.
  */
 export function spawnService(role: 'all' | 'api' | 'worker', port: number, env: NodeJS.ProcessEnv): ServiceProcess {
-  const entry = process.env.CODECALL_COMPILED ? [...productionNodeFlags(), 'dist/main/start.js'] : ['--import', 'tsx', 'src/main/start.ts'];
-  const child = spawn(process.execPath, [...(process.env.CODECALL_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), ...entry, role], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const start = productionStart();
+  const entry = process.env.CODECALL_COMPILED ? [...start.flags, 'dist/main/start.js'] : ['--import', 'tsx', 'src/main/start.ts'];
+  const child = spawn(process.execPath, [...(process.env.CODECALL_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), ...entry, role], { env: { ...process.env, ...start.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (d: Buffer) => {
     output += d.toString();
