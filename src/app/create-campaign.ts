@@ -1,8 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { setImmediate } from 'node:timers/promises';
 import { hashCode } from '../domain/codes.js';
-import type { Db } from '../db/prisma.js';
-import { statement } from '../db/sql.js';
+import { statement, type Db } from '../db/prisma.js';
 import { ConflictError } from '../errors.js';
 import { queueFinishedCallbacks } from './callbacks.js';
 import { promptOf, type CampaignInput } from './campaign-input.js';
