@@ -159,11 +159,17 @@ describe('campaigns sharing one PBX', () => {
     };
     const low = await make(1, '133');
     const urgent = await make(9, '134');
+    const live = async (): Promise<[number, number]> => {
+      const [u, l] = await Promise.all([shared.api('GET', `/api/campaigns/${urgent}`), shared.api('GET', `/api/campaigns/${low}`)]);
+      return [u.body.counts.inProgress, l.body.counts.inProgress];
+    };
+    // The campaign created first takes the free lines before the other exists; the shares
+    // show once those calls have ended and both campaigns have calls on the line.
+    await waitFor(async () => (await live()).every((n) => n > 0), 15_000, 'both campaigns on the line');
     const samples: [number, number][] = [];
     for (let i = 0; i < 20; i++) {
       await new Promise((r) => setTimeout(r, 150));
-      const [u, l] = await Promise.all([shared.api('GET', `/api/campaigns/${urgent}`), shared.api('GET', `/api/campaigns/${low}`)]);
-      samples.push([u.body.counts.inProgress, l.body.counts.inProgress]);
+      samples.push(await live());
     }
     expect(samples.every(([u, l]) => u + l <= 6)).toBe(true);
     const urgentTotal = samples.reduce((s, [u]) => s + u, 0);
