@@ -87,7 +87,7 @@ export function dockerfileStages(text: string): Stage[] {
 }
 
 /** The environment a stage's ENV instructions set (`ENV NAME=value ...`, or the old `ENV NAME value`). */
-export function stageEnv(stage: Stage): Record<string, string> {
+function stageEnv(stage: Stage): Record<string, string> {
   const env: Record<string, string> = {};
   for (const ins of stage.instructions.filter((i) => i.keyword === 'ENV')) {
     const words = ins.args.trim().split(/\s+/);
@@ -446,6 +446,9 @@ export function composeProblems(text: string, names: ComposeNames, repo: Repo): 
     for (const key of Object.keys(serviceEnvironment(sim))) if (!names.simulatorEnv.has(key)) problems.push(`pbx-sim sets ${key}, which src/config.ts does not read`);
   }
 
+  // A service built from the Dockerfile runs with its final stage's ENV, then its own.
+  const image = repo.fileExists('Dockerfile') ? dockerfileStages(repo.readFile('Dockerfile')).at(-1) : undefined;
+  const imageEnv = image ? stageEnv(image) : {};
   for (const [name, script] of Object.entries(SERVICE_SCRIPTS)) {
     const command = services[name]?.command;
     if (!services[name]) continue;
@@ -454,9 +457,7 @@ export function composeProblems(text: string, names: ComposeNames, repo: Repo): 
       continue;
     }
     const argv = Array.isArray(command) ? command.map(String) : String(command).trim().split(/\s+/);
-    // A service built from the Dockerfile runs with its final stage's ENV, then its own.
-    const image = services[name]?.build !== undefined && repo.fileExists('Dockerfile') ? dockerfileStages(repo.readFile('Dockerfile')).at(-1) : undefined;
-    const env = { ...(image ? stageEnv(image) : {}), ...serviceEnvironment(services[name]) };
+    const env = { ...(services[name]?.build !== undefined ? imageEnv : {}), ...serviceEnvironment(services[name]) };
     problems.push(...commandProblems(argv, script, repo, env).map((p) => `${name} ${p}`));
   }
   problems.push(...composeCommandProblems(composeCommands(text), compose).map((p) => `a comment's ${p}`));
