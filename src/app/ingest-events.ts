@@ -88,6 +88,10 @@ export class ReportIngest {
 
   ingest(events: PbxEvent[]): Promise<void> {
     if (events.length === 0) return Promise.resolve();
+    // A caller on hold waits for the decision on their code: it is stored at once, in an
+    // insert of its own, rather than after the insert under way. Both orders of a code and
+    // the keys around it are handled by the call machine.
+    if (this.flushing && events.some((e) => e.type === 'code')) return ingestEvents(this.deps, events);
     return new Promise((resolve, reject) => {
       this.waiting.push({ events, resolve, reject });
       if (!this.flushing) void this.flush();

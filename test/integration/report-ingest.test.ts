@@ -38,6 +38,19 @@ describe('reports arriving together', () => {
     expect(others!.n).toBe(200);
   });
 
+  it('store a code entry at once, not behind the reports gathered while an insert is under way', async () => {
+    const ingest = new ReportIngest({ prisma: e.prisma, codeSecret: 'code-secret-0123456789', handOut: () => {} });
+    const settled: string[] = [];
+    const first = ingest.ingest([ringing('1700000000.0', 0)]).then(() => settled.push('first'));
+    // Gathered behind the first insert: they go in the next one, after it.
+    const gathered = Promise.all(Array.from({ length: 800 }, (_, i) => ingest.ingest([ringing(`1700000000.${i + 1}`, i + 1)]).then(() => settled.push('gathered'))));
+    const keyed = ingest.ingest([code('1700000000.900', 900)]).then(() => settled.push('code'));
+    await Promise.all([first, gathered, keyed]);
+    expect(settled.indexOf('code')).toBeLessThan(settled.indexOf('gathered'));
+    const [row] = await e.prisma.query<{ n: number }>(`SELECT count(*)::int AS n FROM pbx_report WHERE dedup_key LIKE 'burst:1700000000.%' OR dedup_key = 'DTMF:1700000000.900:900'`);
+    expect(row!.n).toBe(802);
+  });
+
   it('keep no digits of a report that belongs to no call of ours', async () => {
     const ingest = new ReportIngest({ prisma: e.prisma, codeSecret: 'code-secret-0123456789', handOut: () => {} });
     await ingest.ingest([code('1900000000.1', 1)]);
