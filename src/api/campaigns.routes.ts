@@ -2,6 +2,7 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import { campaignInput } from '../app/campaign-input.js';
 import { actOnCall } from '../app/call-actions.js';
+import type { ClaimedAction } from '../app/send-routing-action.js';
 import { listCallbacks, redeliverCallback } from '../app/callbacks.js';
 import type { TransitionDeps } from '../app/call-transitions.js';
 import { changeCampaignStatus } from '../app/campaign-control.js';
@@ -19,7 +20,7 @@ export interface CampaignRoutesDeps extends TransitionDeps {
   prisma: Db;
   codeSecret: string;
   /** Sends routing actions an operator's action produced (the hang-up of a live call). */
-  sendRoutingAction: (id: bigint) => Promise<void>;
+  deliverRoutingAction: (action: ClaimedAction) => Promise<void>;
 }
 
 export const idParam = z.object({ id: z.uuid({ error: 'must be a UUID' }) });
@@ -77,7 +78,7 @@ export function campaignRoutes(deps: CampaignRoutesDeps): Router {
   r.post('/calls/:id/cancel', async (req, res) => {
     const { id } = parseWith(idParam, req.params);
     const { hangup } = parseWith(z.strictObject({ hangup: z.enum(['true', 'false']).optional() }), req.query);
-    for (const action of await actOnCall(deps, id, { type: 'cancel', hangup: hangup === 'true' })) await deps.sendRoutingAction(action);
+    for (const action of await actOnCall(deps, id, { type: 'cancel', hangup: hangup === 'true' })) await deps.deliverRoutingAction(action);
     res.json(await getCall(deps.prisma, id));
   });
 

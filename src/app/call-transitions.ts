@@ -8,6 +8,7 @@ import { metrics } from '../metrics.js';
 import { callbackDelivery } from './callbacks.js';
 import { addTimeline, timelineEntry } from './timeline.js';
 import type { CampaignSettings } from './campaign-policy.js';
+import type { ClaimedAction } from './send-routing-action.js';
 
 /** A call row locked for update, with what the machine needs. */
 export interface LockedCall {
@@ -87,7 +88,8 @@ export interface TimelineEntry {
  * Runs one input through the call machine and persists the result in `tx`: the call row,
  * its attempt row, a timeline entry, and any routing actions (one per code entry, unique,
  * so a replayed input cannot route twice). The writes go out as one statement without
- * waiting for it; `actionIds`, the routing actions to send once committed, come with its answer.
+ * waiting for it; `actions`, the routing actions to send once committed, come with its
+ * answer, already claimed: the caller must deliver them (`deliverRoutingAction`).
  */
 export async function applyInput(
   deps: TransitionDeps,
@@ -98,7 +100,7 @@ export async function applyInput(
   entry: TimelineEntry,
   /** More writes that depend on the outcome, sent in the same round trip. */
   alsoWrite: (transition: Transition) => Statement[] = () => [],
-): Promise<{ transition: Transition; actionIds: Promise<bigint[]> }> {
+): Promise<{ transition: Transition; actions: Promise<ClaimedAction[]> }> {
   const transition = next(call.state, input, await contextFor(deps, tx, call, now));
   const before = call.state;
   const after = transition.state;
@@ -134,7 +136,7 @@ export async function applyInput(
   };
   writes.push(timelineEntry(call.id, attemptNo, now, entry.kind, detail));
 
-  const actions: Statement[] = [];
+  const routing: Statement[] = [];
   for (const cmd of transition.commands) {
     if (cmd.type === 'finished') {
       deps.log.info({ event: 'call.finished', callId: call.id, campaignId: call.campaignId, phone: call.phone, outcome: cmd.outcome, dialAttempts: after.dialAttempts }, 'call finished');
@@ -158,12 +160,17 @@ export async function applyInput(
       writes.push(statement(`INSERT INTO suppression (phone, reason, source) VALUES ($1, 'pressed the opt-out key', 'opt_out') ON CONFLICT (phone) DO NOTHING`, call.phone));
       continue;
     }
-    actions.push(routingAction(call.id, attemptNo ?? 0, cmd));
+    routing.push(routingAction(call.id, attemptNo ?? 0, cmd));
   }
-  const actionIds = tx.send<{ id: bigint }>(together(writes, actions)).then((rows) => rows.map((r) => r.id));
-  actionIds.catch(() => {}); // a failure fails the transaction, which reports it
+  // The attempt the actions act on: a decision that ends it leaves it in `before` only.
+  const attempt = after.attempt ?? before.attempt;
+  const ref = { pbxCallId: attempt?.pbxCallId ?? '', legId: attempt?.legId ?? null, phone: call.phone };
+  const claimed = tx
+    .send<{ id: bigint; kind: ClaimedAction['kind']; target: string | null }>(together(writes, routing))
+    .then((rows) => rows.map((r): ClaimedAction => ({ ...r, callId: call.id, attemptNo: attemptNo ?? 0, call: ref, fresh: true })));
+  claimed.catch(() => {}); // a failure fails the transaction, which reports it
   call.state = after;
-  return { transition, actionIds };
+  return { transition, actions: claimed };
 }
 
 /** Counted as the transaction runs: one that fails and is retried may count twice. */
@@ -182,7 +189,7 @@ export async function transitionCall(
   input: MachineInput,
   entry: TimelineEntry,
   attemptNo?: number,
-): Promise<{ transition: Transition; actionIds: bigint[] } | null> {
+): Promise<{ transition: Transition; actions: ClaimedAction[] } | null> {
   const applied = await deps.prisma.transaction(async (tx) => {
     const call = await lockCall(tx, callId);
     if (!call) return null;
@@ -192,7 +199,7 @@ export async function transitionCall(
     }
     return applyInput(deps, tx, call, input, new Date(), entry);
   });
-  return applied && { transition: applied.transition, actionIds: await applied.actionIds };
+  return applied && { transition: applied.transition, actions: await applied.actions };
 }
 
 /** Everything about this call and its campaign that the machine needs, time included. */
@@ -252,11 +259,14 @@ function attemptStatement(call: LockedCall, before: CallState, after: CallState,
 }
 
 
-/** Code entries count from 1; an operator's hang-up is entry 0. Unique, so each is sent once: a replay returns no id. */
+/**
+ * Code entries count from 1; an operator's hang-up is entry 0. Unique, so each is sent once:
+ * a replay returns no row. Written claimed, since the process that decided it sends it.
+ */
 function routingAction(callId: string, attemptNo: number, cmd: Extract<Command, { type: 'transfer' | 'hangup' }>): Statement {
   return statement(
-    `INSERT INTO routing_action (call_id, attempt_no, entry, kind, target) VALUES ($1::uuid, $2, $3, $4, $5)
-     ON CONFLICT (call_id, attempt_no, entry) DO NOTHING RETURNING id`,
+    `INSERT INTO routing_action (call_id, attempt_no, entry, kind, target, state) VALUES ($1::uuid, $2, $3, $4, $5, 'sending')
+     ON CONFLICT (call_id, attempt_no, entry) DO NOTHING RETURNING id, kind, target`,
     callId,
     attemptNo,
     cmd.entry,

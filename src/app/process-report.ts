@@ -2,6 +2,7 @@ import type { CallEvent } from '../domain/call-events.js';
 import { statement, together, type Db, type Sql, type Statement, type Tx } from '../db/prisma.js';
 import type { Logger } from '../logger.js';
 import { applyInput, lockCall, type LockedCall, type TransitionDeps } from './call-transitions.js';
+import type { ClaimedAction } from './send-routing-action.js';
 import { timelineEntry } from './timeline.js';
 import { openEvent, scrubEvent, type StoredEvent } from './event-seal.js';
 import { reportOwnerJoin } from './report-owner.js';
@@ -9,7 +10,7 @@ import { reportOwnerJoin } from './report-owner.js';
 export interface ProcessReportDeps extends TransitionDeps {
   prisma: Db;
   log: Logger;
-  sendRoutingAction: (id: bigint) => Promise<void>;
+  deliverRoutingAction: (action: ClaimedAction) => Promise<void>;
 }
 
 /**
@@ -33,7 +34,7 @@ export async function processReport(deps: ProcessReportDeps, reportId: bigint, k
     if (!found.call_id) return settleUnowned(deps, deps.prisma, reportId, found.event);
     callId = found.call_id;
   }
-  const actionIds = await deps.prisma.transaction(async (tx) => {
+  const actions = await deps.prisma.transaction(async (tx) => {
     // BEGIN, the call's lock and its pending reports go out together; PostgreSQL reads the
     // reports once the lock is held, so none that a job before this one took is seen pending.
     const [call, pending] = await Promise.all([lockCall(tx, callId), pendingReportsOf(tx, callId)]);
@@ -42,14 +43,14 @@ export async function processReport(deps: ProcessReportDeps, reportId: bigint, k
       if (own) await settleUnowned(deps, tx, reportId, own.event);
       return [];
     }
-    const actionIds: Promise<bigint[]>[] = [];
+    const actions: Promise<ClaimedAction[]>[] = [];
     for (const report of pending) {
       if (report.call_id !== call.id) continue; // the same number in another call: its own job takes it
-      actionIds.push((await applyReport(deps, tx, call, report.no!, report.id, openEvent(deps.codeSecret, report.event) as CallEvent)).actionIds);
+      actions.push((await applyReport(deps, tx, call, report.no!, report.id, openEvent(deps.codeSecret, report.event) as CallEvent)).actions);
     }
-    return actionIds;
+    return actions;
   });
-  for (const id of (await Promise.all(actionIds)).flat()) await deps.sendRoutingAction(id);
+  for (const action of (await Promise.all(actions)).flat()) await deps.deliverRoutingAction(action);
 }
 
 /** Marks a report that no call follows as processed, without its digits. */
@@ -62,21 +63,21 @@ async function settleUnowned(deps: ProcessReportDeps, sql: Sql, reportId: bigint
   );
 }
 
-/** Applies one report; the writes go out without waiting, and `actionIds` settles with their answer. */
-async function applyReport(deps: ProcessReportDeps, tx: Tx, call: LockedCall, attemptNo: number, reportId: bigint, event: CallEvent): Promise<{ actionIds: Promise<bigint[]> }> {
+/** Applies one report; the writes go out without waiting, and `actions` settles with their answer. */
+async function applyReport(deps: ProcessReportDeps, tx: Tx, call: LockedCall, attemptNo: number, reportId: bigint, event: CallEvent): Promise<{ actions: Promise<ClaimedAction[]> }> {
   const now = new Date();
   const current = call.state.attempt?.no;
   if (current !== undefined && current !== attemptNo) {
     tx.send(together([timelineEntry(call.id, attemptNo, now, `pbx.${event.type}`, { ignored: 'report of an earlier attempt' }), markProcessed(reportId, call.id, scrubEvent(event, false), now)]));
-    return { actionIds: Promise.resolve([]) };
+    return { actions: Promise.resolve([]) };
   }
   const wasAnswered = call.state.status === 'answered';
-  const { actionIds } = await applyInput(deps, tx, call, { type: 'pbx', event }, now, { kind: `pbx.${event.type}`, detail: timelineDetail(event) }, (transition) => {
+  const { actions } = await applyInput(deps, tx, call, { type: 'pbx', event }, now, { kind: `pbx.${event.type}`, detail: timelineDetail(event) }, (transition) => {
     // The press of the confirm key is kept as evidence of consent; other digits are not.
     const confirmPress = event.type === 'key' && wasAnswered && transition.state.status === 'confirmed';
     return [markProcessed(reportId, call.id, scrubEvent(event, confirmPress), now)];
   });
-  return { actionIds };
+  return { actions };
 }
 
 /**

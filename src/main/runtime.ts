@@ -13,7 +13,7 @@ import { ReportHandoff } from '../app/report-handoff.js';
 import { placeDial } from '../app/place-dial.js';
 import { removeFinishedPrompts, renderPrompt, requestPrompts } from '../app/prepare-prompts.js';
 import { processReport } from '../app/process-report.js';
-import { sendRoutingAction } from '../app/send-routing-action.js';
+import { deliverRoutingAction, sendRoutingAction, type ClaimedAction } from '../app/send-routing-action.js';
 import { applyRetention } from '../app/retention.js';
 import { stateMetrics } from '../app/state-metrics.js';
 import { sweepStragglers } from '../app/sweep-stragglers.js';
@@ -66,9 +66,11 @@ export async function startRuntime(config: Config, roles: Roles, log: Logger): P
   await mkdir(config.media.dir, { recursive: true });
   const settings = new CampaignSettingsCache(config.ivr, config.engine.unreachableRetryMs);
   const transitions = { log, codeSecret: config.codeSecret, settingsFor: (id: string, tx: Parameters<CampaignSettingsCache['get']>[0]) => settings.get(tx, id) };
-  const send = (id: bigint) => sendRoutingAction({ prisma, driver: driver!, log, retryLater: (rid: bigint) => queues.enqueueRoute(rid) }, id);
+  const routingDeps = () => ({ prisma, driver: driver!, log, retryLater: (id: bigint) => queues.enqueueRoute(id) });
+  const send = (id: bigint) => sendRoutingAction(routingDeps(), id);
+  const deliver = (action: ClaimedAction) => deliverRoutingAction(routingDeps(), action);
   const enqueueReports = (ids: bigint[]) => queues.enqueueReports(ids);
-  const reportDeps = { ...transitions, prisma, log, sendRoutingAction: send };
+  const reportDeps = { ...transitions, prisma, log, deliverRoutingAction: deliver };
   const handoff = new ReportHandoff({
     process: (id, callId) => processReport(reportDeps, id, callId),
     enqueue: enqueueReports,
@@ -91,7 +93,7 @@ export async function startRuntime(config: Config, roles: Roles, log: Logger): P
     },
     reports: { receiver, secret: config.pbx.reportSecret, sources: config.pbx.reportSources && new ReportSources(config.pbx.reportSources, config.pbx.url) },
     metrics: { registry: Registry.merge([processMetrics, stateMetrics({ prisma, queues: Object.values(queues.queues) })]), token: config.metricsToken },
-    api: roles.api ? { ...transitions, prisma, apiKeys: config.apiKeys, apiRateLimit: config.apiRateLimit, sendRoutingAction: send, queues: Object.values(queues.queues) } : undefined,
+    api: roles.api ? { ...transitions, prisma, apiKeys: config.apiKeys, apiRateLimit: config.apiRateLimit, deliverRoutingAction: deliver, queues: Object.values(queues.queues) } : undefined,
   });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(config.http.port, () => resolve(s));

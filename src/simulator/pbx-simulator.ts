@@ -248,6 +248,10 @@ export class PbxSimulator {
       this.recorder.transfers.push({ legId: outboundid, number, callId: null, phone: null, at: Date.now() });
       return fail('10007');
     }
+    if (this.random() < this.faults.refusedTransfers) {
+      this.recorder.refusedTransfers += 1;
+      return fail(this.faults.failErrno);
+    }
     this.recorder.transfers.push({ legId: outboundid, number, callId: call.callId, phone: call.phone, at: Date.now() });
     if (this.random() < this.faults.lostTransfers) this.recorder.lostTransfers += 1;
     else call.transfer(number);

@@ -46,6 +46,8 @@ export interface Faults {
   lostDialAnswer: number;
   /** A transfer is answered Success and never carried out. */
   lostTransfers: number;
+  /** A transfer is refused with `failErrno` and not acted on. */
+  refusedTransfers: number;
 }
 
 export const NO_FAULTS: Faults = {
@@ -59,4 +61,5 @@ export const NO_FAULTS: Faults = {
   failErrno: '30003',
   lostDialAnswer: 0,
   lostTransfers: 0,
+  refusedTransfers: 0,
 };

@@ -32,6 +32,7 @@ export class SimRecorder {
   maxLive = 0;
   lostDialAnswers = 0;
   lostTransfers = 0;
+  refusedTransfers = 0;
   reboots = 0;
 
   request(endpoint: string): void {
@@ -64,6 +65,7 @@ export class SimRecorder {
       maxLive: this.maxLive,
       lostDialAnswers: this.lostDialAnswers,
       lostTransfers: this.lostTransfers,
+      refusedTransfers: this.refusedTransfers,
       reboots: this.reboots,
     };
   }

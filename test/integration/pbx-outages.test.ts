@@ -48,3 +48,27 @@ describe('when a transfer is lost', () => {
     expect(lossy.sim.recorder.ended.find((c) => c.phone === phone)?.transfers).toEqual(['6502']);
   });
 });
+
+describe('when the PBX refuses a transfer for now', () => {
+  const busy = useEngine();
+
+  it('sends it again while the caller holds, once, without waiting for the code to be keyed again', async () => {
+    // 10008 (extension not idle) may succeed later: the action goes back to pending and is retried.
+    busy.sim.faults = { ...busy.sim.faults, refusedTransfers: 1, failErrno: '10008' };
+    const phone = '13600000030';
+    const res = await busy.api('POST', '/api/campaigns', { name: 'refused-transfer', calls: [smsCall(busy, phone, '2468')], options: fast });
+    await waitFor(() => busy.sim.recorder.refusedTransfers >= 1, 10_000, 'the first transfer to be refused');
+    busy.sim.faults = { ...busy.sim.faults, refusedTransfers: 0 };
+    const done = await busy.waitForCampaign(res.body.id, undefined, 20_000);
+    expect(done.counts.verified).toBe(1);
+    expect(busy.sim.recorder.transfers.filter((t) => t.phone === phone).map((t) => t.number)).toEqual(['6502']);
+    const ended = busy.sim.recorder.ended.find((c) => c.phone === phone);
+    expect(ended?.transfers).toEqual(['6502']);
+    expect(ended?.codesReported).toBe(1);
+    const [action] = await busy.prisma.query<{ state: string; n: number }>(
+      `SELECT r.state, count(*) OVER ()::int AS n FROM routing_action r JOIN call c ON c.id = r.call_id WHERE c.phone = $1`,
+      phone,
+    );
+    expect(action).toEqual({ state: 'sent', n: 1 });
+  });
+});
