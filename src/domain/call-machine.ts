@@ -15,9 +15,13 @@ export interface AttemptState {
   unknown: boolean;
   answered: boolean;
   confirmed: boolean;
-  /** Keys seen since the last code entry; 0 means a code report repeats the previous entry. */
-  keysSinceEntry: number;
   keysSeen: number;
+  /**
+   * Digit keys reported beyond the digits of the entries taken. Reports race each other, so
+   * an entry may be taken before its last keys arrive: this then goes below 0 until they do,
+   * and a code report is new only once a key beyond them came.
+   */
+  digitsAhead?: number;
   /** Times the decision was sent again because the caller came back to the code IVR. */
   resends?: number;
   /** '#' keys reported, and code entries taken, in this attempt: each entry ends with a '#'. */
@@ -130,7 +134,7 @@ export function next(state: CallState, input: MachineInput, ctx: MachineContext)
         dialAttempts: state.dialAttempts + 1,
         nextDialAt: null,
         waitReason: null,
-        attempt: { no: state.dialAttempts + 1, pbxCallId: null, legId: null, unknown: false, answered: false, confirmed: false, keysSinceEntry: 0, keysSeen: 0 },
+        attempt: { no: state.dialAttempts + 1, pbxCallId: null, legId: null, unknown: false, answered: false, confirmed: false, keysSeen: 0 },
       });
     case 'dial-accepted':
       if (!state.attempt || state.status === 'pending' || state.status === 'done') return ignore(state, 'attempt already over');
@@ -251,7 +255,7 @@ function onKey(s: CallState, key: string, ctx: MachineContext): Transition {
     attempt: {
       ...attempt,
       keysSeen: attempt.keysSeen + 1,
-      keysSinceEntry: attempt.keysSinceEntry + 1,
+      digitsAhead: (attempt.digitsAhead ?? 0) + (hash ? 0 : 1),
       hashes: (attempt.hashes ?? 0) + (hash ? 1 : 0),
       keysSinceHash: hash ? 0 : (attempt.keysSinceHash ?? 0) + 1,
     },
@@ -264,12 +268,14 @@ function onKey(s: CallState, key: string, ctx: MachineContext): Transition {
  * together and may arrive in either order. A '#' not yet matched by an entry means a new
  * one; an entry taken ahead of its '#' makes any code report before that '#' a resend; with
  * every '#' matched, the report is new only if its digits were all keyed since the last '#'.
- * Without '#' reports, an entry with no key pressed since the last one is a resend.
+ * Without '#' reports (none came yet, or the PBX sends none), an entry is new only if a digit
+ * was keyed beyond those of the entries taken: the last digits of an entry may arrive after
+ * its code report, and its copy after them.
  */
 function isRepeatedEntry(s: CallState, attempt: AttemptState, digits: string): boolean {
   const hashes = attempt.hashes ?? 0;
   const entries = attempt.entries ?? 0;
-  if (hashes === 0) return entries > 0 && attempt.keysSeen > 0 && attempt.keysSinceEntry === 0;
+  if (hashes === 0) return entries > 0 && attempt.keysSeen > 0 && (attempt.digitsAhead ?? 0) <= 0;
   if (hashes !== entries) return hashes < entries;
   return digits.length === 0 || attempt.keysSinceHash !== digits.length;
 }
@@ -277,7 +283,7 @@ function isRepeatedEntry(s: CallState, attempt: AttemptState, digits: string): b
 function onCode(s: CallState, digits: string, ctx: MachineContext): Transition {
   const attempt = s.attempt!;
   if (isRepeatedEntry(s, attempt, digits)) return ignore(s, 'repeated code report');
-  const taken: AttemptState = { ...attempt, keysSinceEntry: 0, entries: (attempt.entries ?? 0) + 1 };
+  const taken: AttemptState = { ...attempt, digitsAhead: (attempt.digitsAhead ?? 0) - digits.length, entries: (attempt.entries ?? 0) + 1 };
   if (s.status === 'routed') return resendDecision(s, taken, ctx);
   const entry = s.codeAttempts + 1;
   const base: CallState = { ...s, status: 'confirmed', codeAttempts: entry, attempt: { ...taken, confirmed: true } };

@@ -19,16 +19,16 @@ export async function invariantBreaches(prisma: Db, sim: PbxSimulator, campaignI
   for (const d of sim.recorder.dials) dials.set(d.phone, (dials.get(d.phone) ?? 0) + 1);
   const keyed = new Map<string, number>();
   for (const c of sim.recorder.ended) keyed.set(c.phone, (keyed.get(c.phone) ?? 0) + c.codesReported);
-  const transfers = new Map<string, number>();
-  for (const t of sim.recorder.transfers) if (t.phone) transfers.set(t.phone, (transfers.get(t.phone) ?? 0) + 1);
+  const transfers = new Map<string, string[]>();
+  for (const t of sim.recorder.transfers) if (t.phone) transfers.set(t.phone, [...(transfers.get(t.phone) ?? []), t.number]);
 
   for (const c of calls) {
     if (c.status !== 'done' || !c.outcome) out.push(`${c.phone}: not settled (${c.status})`);
     const n = dials.get(c.phone) ?? 0;
     if (n > maxDialAttempts) out.push(`${c.phone}: dialled ${n} times, more than maxDialAttempts ${maxDialAttempts}`);
     if (n > c.sent) out.push(`${c.phone}: the PBX placed ${n} calls for ${c.sent} attempts`);
-    const t = transfers.get(c.phone) ?? 0;
-    if (t > (keyed.get(c.phone) ?? 0)) out.push(`${c.phone}: ${t} transfers for ${keyed.get(c.phone) ?? 0} codes keyed`);
+    const t = transfers.get(c.phone) ?? [];
+    if (t.length > (keyed.get(c.phone) ?? 0)) out.push(`${c.phone}: ${t.length} transfers (${t.join(', ')}) for ${keyed.get(c.phone) ?? 0} codes keyed`);
   }
   const doubled = sim.recorder.dials.filter((d) => d.whileLive);
   for (const d of doubled) out.push(`${d.phone}: dialled while another call to it was live`);

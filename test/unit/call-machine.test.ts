@@ -642,6 +642,25 @@ describe("a code report that overtakes its '#'", () => {
     expect(targets(commands)).toEqual(['6503', '6503', '6503', '6502']);
   });
 
+  it('routes an entry once when its last digit arrives between the report and its copy', () => {
+    // As seen in a long fault run: the copy followed a key report that belonged to the entry
+    // already taken, and was taken as a second entry of the same code.
+    const lateLastDigit = (digits: string, firstSeq: number): MachineInput[] => [
+      ...[...digits.slice(0, -1)].map((d, i) => inp.pbx(ev.key(d, firstSeq + i))),
+      inp.pbx(ev.code(digits)),
+      inp.pbx(ev.key(digits.at(-1)!, firstSeq + digits.length - 1)),
+      inp.pbx(ev.code(digits)),
+      inp.pbx(ev.key('#', firstSeq + digits.length)),
+    ];
+    const p = policy({ maxCodeAttempts: 3 });
+    const first = playFromStart([...seq.confirmed(), ...lateLastDigit(RIGHT, 2)], ctxAt(0, p));
+    expect(first.state).toMatchObject({ outcome: 'verified', codeAttempts: 1 });
+    expect(targets(first.commands)).toEqual(['6502']);
+    const later = playFromStart([...seq.confirmed(), ...lateLastDigit(WRONG, 2), ...lateLastDigit(WRONG, 7), ...lateLastDigit(RIGHT, 12)], ctxAt(0, p));
+    expect(later.state).toMatchObject({ outcome: 'verified', codeAttempts: 3 });
+    expect(targets(later.commands)).toEqual(['6503', '6503', '6502']);
+  });
+
   it('sends the decision again for the code keyed again after the hold music, not for its copies', () => {
     const routed = playFromStart([...seq.confirmed(), ...seq.entry(WRONG, 2), ...overtaking(RIGHT, 7)]);
     expect(routed.state.status).toBe('routed');
