@@ -25,10 +25,9 @@ export interface StoredReport {
  * collide on dedup_key and are dropped. A report that belongs to no attempt of ours (the PBX
  * reports every call it carries) is kept for diagnosis, without digits, already processed:
  * attempts are stored before their dial goes out, so nothing that comes later could claim it.
- * The rest are handed out for processing.
+ * Returns the rest, for processing.
  */
-export async function ingestEvents(deps: IngestDeps, events: PbxEvent[]): Promise<void> {
-  if (events.length === 0) return;
+async function storeEvents(deps: IngestDeps, events: PbxEvent[]): Promise<StoredReport[]> {
   const rows = await deps.prisma.query<{ id: bigint; pbx_call_id: string | null; call_id: string | null; action: string; pending: boolean }>(
     `INSERT INTO pbx_report (dedup_key, received_at, action, pbx_call_id, leg_id, phone, event, processed_at, call_id)
      SELECT r.dedup_key, r.received_at, r.action, r.pbx_call_id, r.leg_id, r.phone,
@@ -50,10 +49,7 @@ export async function ingestEvents(deps: IngestDeps, events: PbxEvent[]): Promis
     events.map((e) => JSON.stringify(scrubEvent(e, false))),
   );
   countReports(events, rows);
-  const pending = rows.filter((r) => r.pending).map((r) => ({ id: r.id, pbxCallId: r.pbx_call_id!, callId: r.call_id!, awaited: r.action === 'code' }));
-  // Not awaited: the report is safe in PostgreSQL, and processing must not hold the PBX's
-  // request; what is not processed now the sweeper hands out again.
-  if (pending.length) deps.handOut(pending);
+  return rows.filter((r) => r.pending).map((r) => ({ id: r.id, pbxCallId: r.pbx_call_id!, callId: r.call_id!, awaited: r.action === 'code' }));
 }
 
 function countReports(events: PbxEvent[], stored: { action: string }[]): void {
@@ -76,10 +72,18 @@ function countReports(events: PbxEvent[], stored: { action: string }[]): void {
  * wait and go into the next insert together. Each caller's promise settles once its own
  * events are stored, so no report is acknowledged before it is durable; under load a
  * statement carries hundreds of reports, and when idle a report is stored at once.
+ *
+ * A caller on hold waits for the decision on their code, so a code report does not wait:
+ * it goes into an insert of its own at once, beside the one under way, taking along the
+ * reports of its call that wait (its last keys). Stored reports are handed out for
+ * processing only once every insert started before theirs has ended, so that processing
+ * sees a call's reports in the order they came.
  */
 export class ReportIngest {
-  private readonly waiting: { events: PbxEvent[]; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private readonly waiting: Waiting[] = [];
   private flushing = false;
+  /** Settles once every insert started so far has ended. */
+  private inserted: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly deps: IngestDeps,
@@ -88,12 +92,10 @@ export class ReportIngest {
 
   ingest(events: PbxEvent[]): Promise<void> {
     if (events.length === 0) return Promise.resolve();
-    // A caller on hold waits for the decision on their code: it is stored at once, in an
-    // insert of its own, rather than after the insert under way. Both orders of a code and
-    // the keys around it are handled by the call machine.
-    if (this.flushing && events.some((e) => e.type === 'code')) return ingestEvents(this.deps, events);
     return new Promise((resolve, reject) => {
-      this.waiting.push({ events, resolve, reject });
+      const report = { events, resolve, reject };
+      if (this.flushing && events.some((e) => e.type === 'code')) return void this.insert([...this.takeWaitingOf(events), report]);
+      this.waiting.push(report);
       if (!this.flushing) void this.flush();
     });
   }
@@ -104,14 +106,46 @@ export class ReportIngest {
       let n = 0;
       let take = 0;
       while (take < this.waiting.length && (take === 0 || n + this.waiting[take]!.events.length <= this.maxEvents)) n += this.waiting[take++]!.events.length;
-      const batch = this.waiting.splice(0, take);
-      try {
-        await ingestEvents(this.deps, batch.flatMap((b) => b.events));
-        for (const b of batch) b.resolve();
-      } catch (err) {
-        for (const b of batch) b.reject(err);
-      }
+      await this.insert(this.waiting.splice(0, take));
     }
     this.flushing = false;
   }
+
+  /** Settles once the batch is stored; its reports are handed out once the inserts before it ended too. */
+  private async insert(batch: Waiting[]): Promise<void> {
+    const before = this.inserted;
+    const stored = storeEvents(this.deps, batch.flatMap((b) => b.events));
+    // Settles to nothing: a chain of results would keep every batch's reports alive.
+    this.inserted = Promise.allSettled([before, stored]).then(() => undefined);
+    let pending: StoredReport[];
+    try {
+      pending = await stored;
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+      return;
+    }
+    for (const b of batch) b.resolve();
+    // Not awaited: the reports are safe in PostgreSQL, and processing must not hold the PBX's
+    // request; what is not processed now the sweeper hands out again.
+    if (pending.length) void before.then(() => this.deps.handOut(pending));
+  }
+
+  /** Takes out of the queue the reports that belong to the calls of `events`. */
+  private takeWaitingOf(events: PbxEvent[]): Waiting[] {
+    const calls = new Set(events.map(pbxCallOf));
+    const taken: Waiting[] = [];
+    for (let i = 0; i < this.waiting.length; ) {
+      if (this.waiting[i]!.events.some((e) => calls.has(pbxCallOf(e)))) taken.push(...this.waiting.splice(i, 1));
+      else i += 1;
+    }
+    return taken;
+  }
 }
+
+interface Waiting {
+  events: PbxEvent[];
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+const pbxCallOf = (e: PbxEvent): string | null => ('pbxCallId' in e ? e.pbxCallId : null);

@@ -81,7 +81,8 @@ async function applyReport(deps: ProcessReportDeps, tx: Tx, call: LockedCall, at
 }
 
 /**
- * Unprocessed reports that may belong to the call, oldest first, with their owner, locked
+ * Unprocessed reports that may belong to the call, in the order they came (inserts running
+ * side by side may number them otherwise), with their owner, locked
  * against other jobs. Each branch is an index lookup over unprocessed reports alone: a
  * backlog of other calls' reports must not make every call pay for scanning it.
  */
@@ -94,7 +95,7 @@ async function pendingReportsOf(tx: Sql, callId: string): Promise<{ id: bigint; 
        UNION SELECT p.id FROM pbx_report p JOIN ids ON p.leg_id = ids.leg_id WHERE p.processed_at IS NULL)
      SELECT r.id, r.event, owner.call_id, owner.no FROM pbx_report r ${reportOwnerJoin('r')}
      WHERE r.id IN (SELECT id FROM candidates) AND r.processed_at IS NULL
-     ORDER BY r.id FOR UPDATE OF r SKIP LOCKED`,
+     ORDER BY r.received_at, r.id FOR UPDATE OF r SKIP LOCKED`,
     callId,
   );
 }

@@ -51,6 +51,32 @@ describe('reports arriving together', () => {
     expect(row!.n).toBe(802);
   });
 
+  it("take along the waiting reports of the code's call, and hand everything out in the order it came", async () => {
+    const res = await e.api('POST', '/api/campaigns', { name: 'owner', calls: [smsCall(e, '13500000101', '864213')], options: { maxDialAttempts: 1, callsPerSecond: 50 } });
+    await e.waitForCampaign(res.body.id);
+    const [ours] = await e.prisma.query<{ pbx_call_id: string }>(`SELECT a.pbx_call_id FROM dial_attempt a JOIN call c ON c.id = a.call_id WHERE c.campaign_id = $1::uuid`, res.body.id);
+    const callId = ours!.pbx_call_id;
+    const handedOut: bigint[][] = [];
+    const ingest = new ReportIngest({ prisma: e.prisma, codeSecret: 'code-secret-0123456789', handOut: (reports) => void handedOut.push(reports.map((r) => r.id)) });
+    const settled: string[] = [];
+    const first = ingest.ingest([ringing(callId, 1000)]).then(() => settled.push('first'));
+    const others = Array.from({ length: 400 }, (_, i) => ingest.ingest([ringing(`1600000000.${i}`, i)]).then(() => settled.push('other')));
+    // The entry's last digit, gathered behind the insert under way among other calls' reports.
+    const lastKey: PbxEvent = { type: 'key', key: '3', seq: 7, pbxCallId: callId, legId: null, phone: '13500000101', dedupKey: `DTMF:${callId}:k7`, receivedAt: new Date() };
+    const key = ingest.ingest([lastKey]).then(() => settled.push('key'));
+    const more = Array.from({ length: 400 }, (_, i) => ingest.ingest([ringing(`1600000001.${i}`, i)]).then(() => settled.push('other')));
+    const keyed = ingest.ingest([code(callId, 1001)]).then(() => settled.push('code'));
+    await Promise.all([first, ...others, key, ...more, keyed]);
+    await expect.poll(() => handedOut.flat().length).toBe(3);
+
+    expect(settled.indexOf('key')).toBeLessThan(settled.indexOf('other'));
+    expect(settled.indexOf('code')).toBeLessThan(settled.indexOf('other'));
+    const ids = await e.prisma.query<{ id: bigint; action: string }>(`SELECT id, action FROM pbx_report WHERE dedup_key IN ($1, $2, $3) ORDER BY received_at, id`, `burst:${callId}:1000`, `DTMF:${callId}:k7`, `DTMF:${callId}:1001`);
+    expect(ids.map((r) => r.action)).toEqual(['ringing', 'key', 'code']);
+    // The first insert's report first; then the key and the code, together, in that order.
+    expect(handedOut).toEqual([[ids[0]!.id], [ids[1]!.id, ids[2]!.id]]);
+  });
+
   it('keep no digits of a report that belongs to no call of ours', async () => {
     const ingest = new ReportIngest({ prisma: e.prisma, codeSecret: 'code-secret-0123456789', handOut: () => {} });
     await ingest.ingest([code('1900000000.1', 1)]);
