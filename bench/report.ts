@@ -27,6 +27,29 @@ export function machine(): string {
   ].join('; ');
 }
 
+/** The machine's CPU counters (jiffies since boot), from /proc/stat; null where there is none. */
+export function cpuSample(): { busy: number; steal: number; idle: number } | null {
+  try {
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { busy: user! + nice! + system! + irq! + softirq!, steal: steal ?? 0, idle: idle! + iowait! };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What the machine did while a benchmark ran: on a VM, time the hypervisor gave to others
+ * (steal) is time the benchmark's processes waited with work to do, and it varies by the hour.
+ */
+export function cpuNote(before: ReturnType<typeof cpuSample>, after: ReturnType<typeof cpuSample>): string | null {
+  if (!before || !after) return null;
+  const [busy, steal, idle] = [after.busy - before.busy, after.steal - before.steal, after.idle - before.idle];
+  const total = busy + steal + idle;
+  if (total <= 0) return null;
+  const pct = (x: number) => `${((100 * x) / total).toFixed(0)}%`;
+  return `The machine's CPU over this benchmark, all processes: busy ${pct(busy)}, stolen by the hypervisor ${pct(steal)}, idle ${pct(idle)}.`;
+}
+
 /** Appends a dated run to docs/BENCHMARKS.md and returns the markdown. */
 export function appendRun(sections: Section[]): string {
   const lines = [`## Run of ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`, '', machine(), ''];

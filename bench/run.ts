@@ -6,7 +6,7 @@ import { benchDecision } from './decision.js';
 import { benchIngest } from './ingest.js';
 import { benchPacing } from './pacing.js';
 import { benchTts } from './tts.js';
-import { appendRun, type Section } from './report.js';
+import { appendRun, cpuNote, cpuSample, type Section } from './report.js';
 import { execFileSync } from 'node:child_process';
 
 // The services run as in production: compiled to dist/ and started with node.
@@ -28,7 +28,10 @@ for (const name of chosen) {
   const bench = BENCHES[name];
   if (!bench) throw new Error(`no benchmark ${name}; choose from ${Object.keys(BENCHES).join(', ')}`);
   console.error(`running ${name} ...`);
-  sections.push(await bench());
+  const before = cpuSample();
+  const section = await bench();
+  const cpu = cpuNote(before, cpuSample());
+  sections.push(cpu ? { ...section, notes: [...(section.notes ?? []), cpu] } : section);
 }
 console.log(appendRun(sections));
 process.exit(0);
