@@ -20,8 +20,14 @@ const WINDOW_MS = 1000;
  * the PBX sees at most 1.1 × the rate in any second.
  */
 const BURST = 1.05;
-/** How late a dispatcher tick may come and still use the slots it missed. */
-const LATE_TICK_MS = 100;
+/**
+ * How late a dispatcher tick may come and still use the slots it missed. A worker's ticks
+ * stall for a few hundred ms at times (a slow query, a collection, a VM that lends its CPU
+ * elsewhere); each stall past this loses its slots for good, and the rate drifts below the
+ * setting (5% at 100 ms on a VM losing 13% of its CPU to others). Longer gaps are a campaign
+ * that was idle or held back, and start a new grid.
+ */
+const LATE_TICK_MS = 500;
 
 /**
  * The slots (ms, on the grid) of the dials that may start at `now` given free concurrency

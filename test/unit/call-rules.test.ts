@@ -435,6 +435,21 @@ describe('pacing', () => {
     expect(busiestSecond(slots)).toBeLessThanOrEqual(20);
   });
 
+  it('keeps the rate when the ticks stall for a few hundred ms now and then', () => {
+    // Ticks every 20 ms, and every two seconds a stall of 150 to 450 ms.
+    const dials: number[] = [];
+    let p = initialPace();
+    let stall = 0;
+    for (let now = BASE; now < BASE + 100_000; now += now - BASE >= (stall + 1) * 2000 ? 150 + 100 * (stall++ % 4) : 20) {
+      const r = takeSlots(p, now, 20, 1000);
+      for (let i = 0; i < r.slots.length; i++) dials.push(now);
+      p = r.pace;
+    }
+    const rate = (dials.length - 1) / ((dials.at(-1)! - dials[0]!) / 1000);
+    expect(Math.abs(rate / 20 - 1)).toBeLessThan(0.02);
+    expect(busiestSecond(dials)).toBeLessThanOrEqual(22);
+  });
+
   it('holds a dial until a fixed lead after its slot, never longer than the lead', () => {
     // Ready 30 ms after its slot: it waits the rest of the 250 ms lead.
     expect(sendDelay(BASE, 250, BASE + 30)).toBe(220);
