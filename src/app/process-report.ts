@@ -82,9 +82,9 @@ async function applyReport(deps: ProcessReportDeps, tx: Tx, call: LockedCall, at
 
 /**
  * Unprocessed reports that may belong to the call, in the order they came (inserts running
- * side by side may number them otherwise), with their owner, locked
- * against other jobs. Each branch is an index lookup over unprocessed reports alone: a
- * backlog of other calls' reports must not make every call pay for scanning it.
+ * side by side may number them otherwise), with their owner, locked against other jobs.
+ * Each branch is an index lookup over unprocessed reports alone: a backlog of other calls'
+ * reports must not make every call pay for scanning it.
  */
 async function pendingReportsOf(tx: Sql, callId: string): Promise<{ id: bigint; event: StoredEvent; call_id: string | null; no: number | null }[]> {
   return tx.query(

@@ -18,8 +18,8 @@ export interface AttemptState {
   keysSeen: number;
   /**
    * Digit keys reported beyond the digits of the entries taken. Reports race each other, so
-   * an entry may be taken before its last keys arrive: this then goes below 0 until they do,
-   * and a code report is new only once a key beyond them came.
+   * an entry may be taken before its last keys arrive: this then goes below 0 until they do.
+   * While no '#' came, a code report is a new entry only when this is above 0.
    */
   digitsAhead?: number;
   /** Times the decision was sent again because the caller came back to the code IVR. */

@@ -643,8 +643,8 @@ describe("a code report that overtakes its '#'", () => {
   });
 
   it('routes an entry once when its last digit arrives between the report and its copy', () => {
-    // As seen in a long fault run: the copy followed a key report that belonged to the entry
-    // already taken, and was taken as a second entry of the same code.
+    // The likely way a long fault run routed a caller twice: the copy followed a key report
+    // that belonged to the entry already taken, and was taken as a second entry of the code.
     const lateLastDigit = (digits: string, firstSeq: number): MachineInput[] => [
       ...[...digits.slice(0, -1)].map((d, i) => inp.pbx(ev.key(d, firstSeq + i))),
       inp.pbx(ev.code(digits)),
