@@ -76,14 +76,14 @@ function countReports(events: PbxEvent[], stored: { action: string }[]): void {
  * A caller on hold waits for the decision on their code, so a code report does not wait:
  * it goes into an insert of its own at once, beside the one under way, taking along the
  * reports of its call that wait (its last keys). Stored reports are handed out for
- * processing only once every insert started before theirs has ended, so that processing
- * sees a call's reports in the order they came.
+ * processing only once the inserts under way with reports of the same calls have ended, so
+ * that processing sees a call's reports in the order they came, and waits for no other's.
  */
 export class ReportIngest {
   private readonly waiting: Waiting[] = [];
   private flushing = false;
-  /** Settles once every insert started so far has ended. */
-  private inserted: Promise<void> = Promise.resolve();
+  /** Inserts under way, with the PBX calls their reports belong to. */
+  private readonly underWay = new Set<{ calls: Set<string>; stored: Promise<unknown> }>();
 
   constructor(
     private readonly deps: IngestDeps,
@@ -111,18 +111,21 @@ export class ReportIngest {
     this.flushing = false;
   }
 
-  /** Settles once the batch is stored; its reports are handed out once the inserts before it ended too. */
+  /** Settles once the batch is stored; its reports are handed out once the earlier inserts of their calls ended too. */
   private async insert(batch: Waiting[]): Promise<void> {
-    const before = this.inserted;
-    const stored = storeEvents(this.deps, batch.flatMap((b) => b.events));
-    // Settles to nothing: a chain of results would keep every batch's reports alive.
-    this.inserted = Promise.allSettled([before, stored]).then(() => undefined);
+    const events = batch.flatMap((b) => b.events);
+    const calls = new Set(events.map(pbxCallOf).filter((c) => c !== null));
+    const before = Promise.allSettled([...this.underWay].filter((u) => [...calls].some((c) => u.calls.has(c))).map((u) => u.stored));
+    const insert = { calls, stored: storeEvents(this.deps, events) };
+    this.underWay.add(insert);
     let pending: StoredReport[];
     try {
-      pending = await stored;
+      pending = await insert.stored;
     } catch (err) {
       for (const b of batch) b.reject(err);
       return;
+    } finally {
+      this.underWay.delete(insert);
     }
     for (const b of batch) b.resolve();
     // Not awaited: the reports are safe in PostgreSQL, and processing must not hold the PBX's
