@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { freePort, stopService, until } from '../test/support/process-harness.js';
+import { freePort, killOnExit, stopService, until } from '../test/support/process-harness.js';
 import { startApiOnly } from './api-only.js';
 import { closedLoop, paced, type LoadResult } from './load.js';
 import type { Section } from './report.js';
@@ -36,7 +36,7 @@ async function measure(url: string): Promise<{ max: LoadResult; paced: LoadResul
 }
 
 function startBaseline(mode: 'bare' | 'naive', port: number, databaseUrl: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/baseline-server.ts', mode, String(port), databaseUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = killOnExit(spawn(process.execPath, ['--import', 'tsx', 'bench/baseline-server.ts', mode, String(port), databaseUrl], { stdio: ['ignore', 'pipe', 'inherit'] }));
   return { child, ready: until(`${mode} baseline`, async () => (await fetch(`http://127.0.0.1:${port}/`).catch(() => null)) !== null, 20_000) };
 }
 

@@ -38,6 +38,22 @@ export async function until<T>(what: string, probe: () => Promise<T | null | fal
   }
 }
 
+const children = new Set<ChildProcess>();
+let armed = false;
+
+/**
+ * Kills `child` if this process exits first, however it exits: a test or benchmark that
+ * crashes must not leave services dialling and writing in the background, skewing what runs
+ * next on the machine.
+ */
+export function killOnExit<T extends ChildProcess>(child: T): T {
+  if (!armed) process.once('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+  armed = true;
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
 export interface ServiceProcess {
   role: string;
   port: number;
@@ -65,7 +81,7 @@ function productionStart(): { flags: string[]; env: Record<string, string> } {
 export function spawnService(role: 'all' | 'api' | 'worker', port: number, env: NodeJS.ProcessEnv): ServiceProcess {
   const start = productionStart();
   const entry = process.env.CODECALL_COMPILED ? [...start.flags, 'dist/main/start.js'] : ['--import', 'tsx', 'src/main/start.ts'];
-  const child = spawn(process.execPath, [...(process.env.CODECALL_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), ...entry, role], { env: { ...process.env, ...start.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = killOnExit(spawn(process.execPath, [...(process.env.CODECALL_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), ...entry, role], { env: { ...process.env, ...start.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] }));
   let output = '';
   const keep = (d: Buffer) => {
     output += d.toString();
@@ -116,7 +132,7 @@ export class PrivateRedis {
   }
 
   async start(): Promise<this> {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir], { stdio: 'ignore' });
+    this.child = killOnExit(spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir], { stdio: 'ignore' }));
     await until('the private Redis to answer', () => canConnect(this.port), 10_000, 50);
     return this;
   }
