@@ -17,9 +17,10 @@ export interface AttemptState {
   confirmed: boolean;
   keysSeen: number;
   /**
-   * Digit keys reported beyond the digits of the entries taken. Reports race each other, so
-   * an entry may be taken before its last keys arrive: this then goes below 0 until they do.
-   * While no '#' came, a code report is a new entry only when this is above 0.
+   * Digit keys reported since the last entry taken, less the digits of entries whose keys have
+   * not all arrived yet: reports race each other, so an entry may be taken before its last
+   * keys arrive, and this is then below 0 until they do. While no '#' came, a code report is
+   * a new entry only when this is above 0.
    */
   digitsAhead?: number;
   /** Times the decision was sent again because the caller came back to the code IVR. */
@@ -283,7 +284,9 @@ function isRepeatedEntry(s: CallState, attempt: AttemptState, digits: string): b
 function onCode(s: CallState, digits: string, ctx: MachineContext): Transition {
   const attempt = s.attempt!;
   if (isRepeatedEntry(s, attempt, digits)) return ignore(s, 'repeated code report');
-  const taken: AttemptState = { ...attempt, digitsAhead: (attempt.digitsAhead ?? 0) - digits.length, entries: (attempt.entries ?? 0) + 1 };
+  // Keys beyond the entry (a stray key before it, a key report stored twice) are not carried
+  // past it: they would make the entry's own copy look new.
+  const taken: AttemptState = { ...attempt, digitsAhead: Math.min(0, (attempt.digitsAhead ?? 0) - digits.length), entries: (attempt.entries ?? 0) + 1 };
   if (s.status === 'routed') return resendDecision(s, taken, ctx);
   const entry = s.codeAttempts + 1;
   const base: CallState = { ...s, status: 'confirmed', codeAttempts: entry, attempt: { ...taken, confirmed: true } };

@@ -661,6 +661,22 @@ describe("a code report that overtakes its '#'", () => {
     expect(targets(later.commands)).toEqual(['6503', '6503', '6502']);
   });
 
+  it('routes an entry once when a stray key came before it and its copy comes before the #', () => {
+    // The confirm key pressed twice: one key more than the entry's digits.
+    const inputs = [
+      ...seq.confirmed(),
+      inp.pbx(ev.key('1', 2)),
+      ...[...WRONG].map((d, i) => inp.pbx(ev.key(d, 3 + i))),
+      inp.pbx(ev.code(WRONG)),
+      inp.pbx(ev.code(WRONG)),
+      inp.pbx(ev.key('#', 3 + WRONG.length)),
+      ...seq.entry(RIGHT, 4 + WRONG.length),
+    ];
+    const { state, commands } = playFromStart(inputs, ctxAt(0, policy({ maxCodeAttempts: 3 })));
+    expect(state).toMatchObject({ outcome: 'verified', codeAttempts: 2 });
+    expect(targets(commands)).toEqual(['6503', '6502']);
+  });
+
   it('sends the decision again for the code keyed again after the hold music, not for its copies', () => {
     const routed = playFromStart([...seq.confirmed(), ...seq.entry(WRONG, 2), ...overtaking(RIGHT, 7)]);
     expect(routed.state.status).toBe('routed');
