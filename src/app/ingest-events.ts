@@ -114,7 +114,7 @@ export class ReportIngest {
   /** Settles once the batch is stored; its reports are handed out once the earlier inserts of their calls ended too. */
   private async insert(batch: Waiting[]): Promise<void> {
     const events = batch.flatMap((b) => b.events);
-    const calls = new Set(events.map(pbxCallOf).filter((c) => c !== null));
+    const calls = callsOf(events);
     const before = Promise.allSettled([...this.underWay].filter((u) => [...calls].some((c) => u.calls.has(c))).map((u) => u.stored));
     const insert = { calls, stored: storeEvents(this.deps, events) };
     this.underWay.add(insert);
@@ -135,10 +135,10 @@ export class ReportIngest {
 
   /** Takes out of the queue the reports that belong to the calls of `events`. */
   private takeWaitingOf(events: PbxEvent[]): Waiting[] {
-    const calls = new Set(events.map(pbxCallOf));
+    const calls = callsOf(events);
     const taken: Waiting[] = [];
     for (let i = 0; i < this.waiting.length; ) {
-      if (this.waiting[i]!.events.some((e) => calls.has(pbxCallOf(e)))) taken.push(...this.waiting.splice(i, 1));
+      if ([...callsOf(this.waiting[i]!.events)].some((c) => calls.has(c))) taken.push(...this.waiting.splice(i, 1));
       else i += 1;
     }
     return taken;
@@ -151,4 +151,9 @@ interface Waiting {
   reject: (err: unknown) => void;
 }
 
-const pbxCallOf = (e: PbxEvent): string | null => ('pbxCallId' in e ? e.pbxCallId : null);
+/** The PBX calls the events are about. */
+function callsOf(events: PbxEvent[]): Set<string> {
+  const calls = new Set<string>();
+  for (const e of events) if ('pbxCallId' in e && e.pbxCallId !== null) calls.add(e.pbxCallId);
+  return calls;
+}

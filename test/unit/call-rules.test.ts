@@ -386,17 +386,20 @@ describe('pacing', () => {
   const BASE = Date.UTC(2026, 0, 5, 9, 0, 0);
   const TICK = 7;
 
-  /** Ticks every `step` ms in [from, to) and returns the start time of every dial. */
-  function simulate(callsPerSecond: number, capacity: number, from: number, to: number, pace: PaceState = initialPace(), step = TICK) {
+  /** Ticks every `step` ms (or as far apart as `step(now)` says) in [from, to) and returns the start time of every dial. */
+  function simulate(callsPerSecond: number, capacity: number, from: number, to: number, pace: PaceState = initialPace(), step: number | ((now: number) => number) = TICK) {
     const dials: number[] = [];
     let p = pace;
-    for (let now = from; now < to; now += step) {
+    for (let now = from; now < to; now += typeof step === 'number' ? step : step(now)) {
       const r = takeSlots(p, now, callsPerSecond, capacity);
       for (let i = 0; i < r.slots.length; i++) dials.push(now);
       p = r.pace;
     }
     return { dials, pace: p };
   }
+
+  /** Dials per second from the first dial to the last. */
+  const rateOf = (dials: number[]) => (dials.length - 1) / ((dials.at(-1)! - dials[0]!) / 1000);
 
   /** The most dials in any one-second window [t, t + 1000). */
   function busiestSecond(dials: number[]): number {
@@ -427,8 +430,7 @@ describe('pacing', () => {
       }
       p = r.pace;
     }
-    const rate = (dials.length - 1) / ((dials.at(-1)! - dials[0]!) / 1000);
-    expect(Math.abs(rate / 20 - 1)).toBeLessThan(0.02);
+    expect(Math.abs(rateOf(dials) / 20 - 1)).toBeLessThan(0.02);
     expect(busiestSecond(dials)).toBeLessThanOrEqual(22);
     // The slots themselves keep the grid: sent at their slots, the dials are 50 ms apart.
     for (let i = 1; i < slots.length; i++) expect(slots[i]! - slots[i - 1]!).toBeGreaterThanOrEqual(50);
@@ -437,16 +439,9 @@ describe('pacing', () => {
 
   it('keeps the rate when the ticks stall for a few hundred ms now and then', () => {
     // Ticks every 20 ms, and every two seconds a stall of 150 to 450 ms.
-    const dials: number[] = [];
-    let p = initialPace();
     let stall = 0;
-    for (let now = BASE; now < BASE + 100_000; now += now - BASE >= (stall + 1) * 2000 ? 150 + 100 * (stall++ % 4) : 20) {
-      const r = takeSlots(p, now, 20, 1000);
-      for (let i = 0; i < r.slots.length; i++) dials.push(now);
-      p = r.pace;
-    }
-    const rate = (dials.length - 1) / ((dials.at(-1)! - dials[0]!) / 1000);
-    expect(Math.abs(rate / 20 - 1)).toBeLessThan(0.02);
+    const { dials } = simulate(20, 1000, BASE, BASE + 100_000, initialPace(), (now) => (now - BASE >= (stall + 1) * 2000 ? 150 + 100 * (stall++ % 4) : 20));
+    expect(Math.abs(rateOf(dials) / 20 - 1)).toBeLessThan(0.02);
     expect(busiestSecond(dials)).toBeLessThanOrEqual(22);
   });
 
