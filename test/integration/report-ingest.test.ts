@@ -59,13 +59,15 @@ describe('reports arriving together', () => {
     const handedOut: bigint[][] = [];
     const ingest = new ReportIngest({ prisma: e.prisma, codeSecret: 'code-secret-0123456789', handOut: (reports) => void handedOut.push(reports.map((r) => r.id)) });
     const settled: string[] = [];
-    const first = ingest.ingest([ringing(callId, 1000)]).then(() => settled.push('first'));
+    // Each of the call's reports a millisecond after the one before, as the webhook stamps them.
+    const at = (ms: number) => new Date(Date.now() + ms);
+    const first = ingest.ingest([{ ...ringing(callId, 1000), receivedAt: at(0) }]).then(() => settled.push('first'));
     const others = Array.from({ length: 400 }, (_, i) => ingest.ingest([ringing(`1600000000.${i}`, i)]).then(() => settled.push('other')));
     // The entry's last digit, gathered behind the insert under way among other calls' reports.
-    const lastKey: PbxEvent = { type: 'key', key: '3', seq: 7, pbxCallId: callId, legId: null, phone: '13500000101', dedupKey: `DTMF:${callId}:k7`, receivedAt: new Date() };
+    const lastKey: PbxEvent = { type: 'key', key: '3', seq: 7, pbxCallId: callId, legId: null, phone: '13500000101', dedupKey: `DTMF:${callId}:k7`, receivedAt: at(1) };
     const key = ingest.ingest([lastKey]).then(() => settled.push('key'));
     const more = Array.from({ length: 400 }, (_, i) => ingest.ingest([ringing(`1600000001.${i}`, i)]).then(() => settled.push('other')));
-    const keyed = ingest.ingest([code(callId, 1001)]).then(() => settled.push('code'));
+    const keyed = ingest.ingest([{ ...code(callId, 1001), receivedAt: at(2) }]).then(() => settled.push('code'));
     await Promise.all([first, ...others, key, ...more, keyed]);
     await expect.poll(() => handedOut.flat().length).toBe(3);
 
