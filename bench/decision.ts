@@ -4,6 +4,7 @@ import { reportBodies } from './ingest.js';
 import { paced, percentile } from './load.js';
 import type { Section } from './report.js';
 import { queryDatabase } from '../test/support/test-databases.js';
+import { describeLoops, watchLoops, worstOf } from './loop-watch.js';
 
 const MEASURED = 100;
 /** Dials a second of the measured calls: all of them key their codes within a few seconds. */
@@ -60,6 +61,7 @@ async function loadedRound(c: Cluster, round: number) {
   const others = await submit(c, numbers(c, othersPrefix, OTHERS, 5), { maxConcurrent: OTHERS, callsPerSecond: 100, maxDialAttempts: 1 });
   const othersLive = () => c.sim.liveCalls().filter((x) => x.phone.startsWith(othersPrefix)).length;
   await until('the other calls to ring', () => othersLive() >= OTHERS, 60_000);
+  const loops = await watchLoops(c.processes.filter((p) => p.child.exitCode === null));
   const loadFrom = Date.now();
   let measuredDone = false;
   const background = paced(c.sim.reportUrl!, reportBodies(), 300, 120, () => measuredDone);
@@ -73,11 +75,12 @@ async function loadedRound(c: Cluster, round: number) {
   })();
   await untilDone(c, measured, 120_000);
   measuredDone = true;
+  const loopFigures = await loops.stop();
   const bg = await background;
   await watch;
   await untilDone(c, others, 120_000);
   const phones = new Set(loadedCalls.map((x) => x.phone));
-  return { decided: decisions(c, phones, loadFrom, loadUntil), bg, outside: decisions(c, phones).length - decisions(c, phones, loadFrom, loadUntil).length };
+  return { decided: decisions(c, phones, loadFrom, loadUntil), bg, loopFigures, outside: decisions(c, phones).length - decisions(c, phones, loadFrom, loadUntil).length };
 }
 
 /** Decision latency: the code report to the transfer request, idle and under load (500 live calls, 300 reports/s). */
@@ -101,16 +104,20 @@ export async function benchDecision(): Promise<Section> {
     const ratio = (a: number[], b: number[]) => `p99 ${(percentile(a, 99) / percentile(b, 99)).toFixed(2)}× idle`;
     const sent = rounds.reduce((n, r) => n + r.bg.sent, 0);
     const ok = rounds.reduce((n, r) => n + r.bg.ok, 0);
+    const loops = describeLoops(worstOf(rounds.map((r) => r.loopFigures)));
     return {
       title: 'Decision latency: code report to its transfer request at the PBX',
       rows: [
         [`p50 / p99 from arrival at the webhook, ${OTHERS} other calls live, reports at a paced 300/s (${loadedArrival.length} decisions)`, fmt(loadedArrival), `idle ${fmt(idleArrival)} (${idleArrival.length} decisions)`, ratio(loadedArrival, idleArrival), 'p99 < 25 ms'],
         [`p50 / p99 from the PBX's send, same decisions`, fmt(loadedSend), `idle ${fmt(idleSend)}`, ratio(loadedSend, idleSend), ''],
+        ['event-loop delay beyond its 10 ms timer, p99 / max, loaded rounds (the worst round)', loops.delays, '', '', ''],
+        ['garbage collection pauses, loaded rounds', loops.collections, '', '', ''],
         ['background reports answered 200 / sent', `${ok} / ${sent}`, `measured codes sent outside the load: ${rounds.reduce((n, r) => n + r.outside, 0)}`, '', ''],
       ],
       notes: [
         "From arrival: from the code string report's `received_at` (stored by the webhook's handler once the request is read) to the `outbound/transfer_number` request arriving at the simulator. It includes storing the report, the call's transaction and the transfer request. From the PBX's send adds the report's HTTP delivery: a new connection per report, as the PBX makes, accepted when the API's event loop gets to it. Both clocks are this machine's, in whole milliseconds.",
         `After a warm-up campaign of 30 calls. Idle: the ${MEASURED} measured calls alone, dialled ${MEASURED_RATE} a second, so that their callers key their codes within a few seconds of each other. Loaded: ${ROUNDS} rounds of as many again, each with 500 others ringing, counted only when their code was sent while the background reports ran and all 500 others were still ringing (the others give up after 25 s, and their failures are a load of their own).`,
+        "Event-loop delay: how late each process's loop ran a timer due every 10 ms (the services' own `codecall_nodejs_eventloop_lag_*` metrics, reset when scraped at the start of a round; the simulator, which shares the benchmark's process with the load generator, measured alike), beyond those 10 ms. Every hop of a decision waits for one of these loops, so a decision's tail is bounded below by theirs. Garbage collection: the services' `codecall_nodejs_gc_duration_seconds` over the same windows.",
       ],
     };
   } finally {
