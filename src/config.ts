@@ -76,7 +76,7 @@ const serviceEnv = z.object({
   NUMBER_DAILY_CAP: z.coerce.number().int().positive().default(3),
   DISPATCH_INTERVAL_MS: ms.default(20),
   /** A dial's request leaves this long after its slot, so the queue's varying delay does not bunch dials at the PBX. 0 sends when ready. */
-  DIAL_LEAD_MS: z.coerce.number().int().min(0).max(5_000).default(250),
+  DIAL_LEAD_MS: z.coerce.number().int().min(0).max(5_000).default(500),
   /** A live call with no report for this long is checked against the PBX. */
   WATCHDOG_SILENCE_MS: ms.default(60_000),
   /** Work not picked up after this long (a lost queue message) is handed out again. */
