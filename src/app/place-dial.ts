@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FailureClass } from '../domain/call-events.js';
 import type { MachineInput } from '../domain/call-machine.js';
-import { sendTime } from '../domain/pacing.js';
+import { sendDelay } from '../domain/pacing.js';
 import type { Db } from '../db/prisma.js';
 import type { Logger } from '../logger.js';
 import { metrics } from '../metrics.js';
@@ -20,8 +20,6 @@ export interface PlaceDialDeps extends TransitionDeps {
   store: PromptStore;
   /** How long after its slot a dial's request leaves (DIAL_LEAD_MS). */
   leadMs: number;
-  /** When this process's latest dial request of each campaign left (or will leave). */
-  lastSends: Map<string, number>;
 }
 
 const ERRNO_FAILURE: Record<string, FailureClass> = { '10031': 'invalid_number', '10011': 'invalid_number', '10024': 'no_permission' };
@@ -34,10 +32,10 @@ const ERRNO_FAILURE: Record<string, FailureClass> = { '10031': 'invalid_number',
  * sees the campaign's even spacing.
  */
 export async function placeDial(deps: PlaceDialDeps, callId: string, attemptNo: number, slotAt?: number): Promise<void> {
-  const claimed = await deps.prisma.query<{ phone: string; campaign_id: string; campaign_status: string; calls_per_second: number; prompt: string | null; voice: VoiceName; suppressed: boolean; late: boolean }>(
+  const claimed = await deps.prisma.query<{ phone: string; campaign_status: string; prompt: string | null; voice: VoiceName; suppressed: boolean; late: boolean }>(
     `WITH a AS (UPDATE dial_attempt SET state = 'sending' WHERE call_id = $1::uuid AND no = $2 AND state = 'claimed' RETURNING phone),
           seen AS (UPDATE call SET last_event_at = now() WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM a))
-     SELECT a.phone, k.id AS campaign_id, k.status AS campaign_status, k.calls_per_second, c.prompt, k.voice,
+     SELECT a.phone, k.status AS campaign_status, c.prompt, k.voice,
             EXISTS (SELECT 1 FROM suppression s WHERE s.phone = a.phone) AS suppressed,
             coalesce(c.not_after < now(), false) AS late
      FROM a JOIN call c ON c.id = $1::uuid JOIN campaign k ON k.id = c.campaign_id`,
@@ -72,7 +70,7 @@ export async function placeDial(deps: PlaceDialDeps, callId: string, attemptNo: 
   }
   let input: MachineInput;
   let entry: TimelineEntry;
-  if (slotAt !== undefined) await sleep(reserveSend(deps.lastSends, attempt.campaign_id, slotAt, deps.leadMs, attempt.calls_per_second) - Date.now());
+  if (slotAt !== undefined) await sleep(sendDelay(slotAt, deps.leadMs, Date.now()));
   try {
     const { pbxCallId } = await deps.driver.dial({ ivr: deps.entryIvr, phone: attempt.phone });
     input = { type: 'dial-accepted', pbxCallId };
@@ -99,16 +97,6 @@ export async function placeDial(deps: PlaceDialDeps, callId: string, attemptNo: 
     // follows this call, so it must not ring on.
     await deps.driver.hangup({ pbxCallId: input.pbxCallId, legId: null, phone: attempt.phone }).catch((err: Error) => deps.log.warn({ event: 'dial.orphan_hangup_failed', callId, err: err.message }, 'could not hang up an orphaned call'));
   }
-}
-
-/** Takes the campaign's next send time in this process; jobs run side by side, so it is taken before waiting. */
-function reserveSend(lastSends: Map<string, number>, campaignId: string, slotAt: number, leadMs: number, callsPerSecond: number): number {
-  const now = Date.now();
-  const at = sendTime(slotAt, leadMs, now, lastSends.get(campaignId), callsPerSecond);
-  lastSends.set(campaignId, at);
-  // Spacing matters within a second; campaigns that sent nothing for longer are forgotten.
-  if (lastSends.size > 1000) for (const [id, t] of lastSends) if (t < now - 1000) lastSends.delete(id);
-  return at;
 }
 
 function apply(deps: PlaceDialDeps, callId: string, input: MachineInput, entry: TimelineEntry) {

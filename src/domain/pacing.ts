@@ -51,16 +51,13 @@ export function takeSlots(pace: PaceState, now: number, callsPerSecond: number, 
 }
 
 /**
- * When a dial's request leaves (ms): `lead` ms after its slot, and at least 1 / (BURST × rate)
- * after the campaign's previous request from this process (`previous`). Between the claim and
- * the request the dial queue and the worker take a varying time (a few to a few hundred ms),
- * which would bunch dials at the PBX; sent a fixed lead after their slots, they reach it as
- * evenly spaced as the slots. A dial later than that leaves as soon as the spacing lets it, so
- * the dials a stalled worker got to late reach the PBX no faster than BURST × the rate rather
- * than together, and the backlog drains at the rate's extra 5%. None waits for its slot longer
- * than `lead`, so a worker whose clock differs from the leader's only loses the smoothing.
+ * How long a dial's request waits before it leaves: until `lead` ms after its slot. Between
+ * the claim and the request the dial queue and the worker take a varying time (a few to a few
+ * hundred ms), which would bunch dials at the PBX; sent a fixed lead after their slots, they
+ * reach it as evenly spaced as the slots. A dial later than that leaves at once, and none
+ * waits longer than `lead`, so a worker whose clock differs from the leader's only loses the
+ * smoothing.
  */
-export function sendTime(slotAt: number, lead: number, now: number, previous: number | undefined, callsPerSecond: number): number {
-  const onSchedule = now + Math.min(lead, Math.max(0, slotAt + lead - now));
-  return previous === undefined ? onSchedule : Math.max(onSchedule, previous + WINDOW_MS / (callsPerSecond * BURST));
+export function sendDelay(slotAt: number, lead: number, now: number): number {
+  return Math.min(lead, Math.max(0, slotAt + lead - now));
 }

@@ -105,9 +105,8 @@ export async function startRuntime(config: Config, roles: Roles, log: Logger): P
   const stoppers: (() => Promise<void>)[] = [];
   if (roles.worker) {
     const pbx = driver;
-    const dialDeps = { ...transitions, prisma, driver: pbx, log, entryIvr: config.ivr.entry, store, leadMs: config.engine.dialLeadMs, lastSends: new Map<string, number>() };
     const workers = startWorkers(redis, config.redis.prefix, {
-      dial: ({ callId, attemptNo, slotAt }) => placeDial(dialDeps, callId, attemptNo, slotAt),
+      dial: ({ callId, attemptNo, slotAt }) => placeDial({ ...transitions, prisma, driver: pbx, log, entryIvr: config.ivr.entry, store, leadMs: config.engine.dialLeadMs }, callId, attemptNo, slotAt),
       render: ({ callId }) => renderPrompt({ ...transitions, prisma, store, log }, callId),
       report: ({ reportId }) => processReport(reportDeps, BigInt(reportId)),
       route: ({ actionId }) => send(BigInt(actionId)),

@@ -6,9 +6,9 @@ import { JOBS, type JobName, type JobPayload } from '../queues.js';
 export type Handlers = { [N in JobName]: (payload: JobPayload<N>) => Promise<void> };
 
 // Jobs mostly wait on PostgreSQL or the PBX; rendering runs espeak-ng and sox, one per core.
-// A dial also waits for its slot (DIAL_LEAD_MS, 250 ms by default) holding no connection:
-// 32 at once send over 100 dials a second, a campaign's highest rate.
-const CONCURRENCY: Record<JobName, number> = { dial: 32, report: 6, render: 2, route: 3 };
+// A dial also waits for its slot (DIAL_LEAD_MS, 500 ms by default) holding no connection:
+// 64 at once send over 100 dials a second, a campaign's highest rate.
+const CONCURRENCY: Record<JobName, number> = { dial: 64, report: 6, render: 2, route: 3 };
 
 /** One BullMQ worker per job; each processor validates its payload and hands it to app/. */
 export function startWorkers(connection: Redis, prefix: string, handlers: Handlers, log: Logger): Worker[] {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { initialCallState, next, type CallPolicy, type CallState, type MachineContext, type MachineInput } from '../../src/domain/call-machine.js';
-import { initialPace, sendTime, takeSlots, type PaceState } from '../../src/domain/pacing.js';
+import { initialPace, sendDelay, takeSlots, type PaceState } from '../../src/domain/pacing.js';
 import { RIGHT, at, ctxAt, ev, finishedOf, inp, play, playFromStart, policy, routingOf, seq } from './call-machine-fixtures.js';
 
 const MIN = 60_000;
@@ -447,33 +447,13 @@ describe('pacing', () => {
 
   it('holds a dial until a fixed lead after its slot, never longer than the lead', () => {
     // Ready 30 ms after its slot: it waits the rest of the 250 ms lead.
-    expect(sendTime(BASE, 250, BASE + 30, undefined, 20)).toBe(BASE + 250);
+    expect(sendDelay(BASE, 250, BASE + 30)).toBe(220);
     // Later than the lead: it leaves at once.
-    expect(sendTime(BASE, 250, BASE + 400, undefined, 20)).toBe(BASE + 400);
+    expect(sendDelay(BASE, 250, BASE + 400)).toBe(0);
     // A worker whose clock runs behind the leader's waits at most the lead.
-    expect(sendTime(BASE, 250, BASE - 10_000, undefined, 20)).toBe(BASE - 10_000 + 250);
+    expect(sendDelay(BASE, 250, BASE - 10_000)).toBe(250);
     // No lead: every dial leaves when ready.
-    expect(sendTime(BASE, 0, BASE + 5, undefined, 20)).toBe(BASE + 5);
-    // The campaign's previous request left long enough ago: no wait for spacing.
-    expect(sendTime(BASE, 250, BASE + 30, BASE + 100, 20)).toBe(BASE + 250);
-  });
-
-  it('spaces the dials a stalled worker got to late, so the PBX never sees more than 1.1 x the rate in a second', () => {
-    // Slots every 50 ms at 20/s; the worker gets to each 20 ms after its slot, except that it
-    // stalls for 400 ms at 3 s: the dials of the slots in that stall are ready all at once.
-    const slots = Array.from({ length: 200 }, (_, i) => BASE + i * 50);
-    const ready = slots.map((s) => (s >= BASE + 3000 && s < BASE + 3400 ? BASE + 3400 : s + 20));
-    const send = (spaced: boolean) => {
-      let previous: number | undefined;
-      return slots.map((slot, i) => (previous = sendTime(slot, 250, ready[i]!, spaced ? previous : undefined, 20)));
-    };
-    // Sent as soon as ready, they would reach the PBX together.
-    expect(busiestSecond(send(false))).toBeGreaterThan(22);
-    const sends = send(true);
-    expect(busiestSecond(sends)).toBeLessThanOrEqual(22);
-    // In order, nothing dropped, and the backlog drained: the last dial leaves on schedule.
-    expect(sends.every((t, i) => i === 0 || t > sends[i - 1]!)).toBe(true);
-    expect(sends.at(-1)).toBe(slots.at(-1)! + 250);
+    expect(sendDelay(BASE, 0, BASE + 5)).toBe(0);
   });
 
   it('does not bank slots while a campaign is idle', () => {
