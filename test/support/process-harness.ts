@@ -39,7 +39,7 @@ export async function until<T>(what: string, probe: () => Promise<T | null | fal
 }
 
 const children = new Set<ChildProcess>();
-let armed = false;
+process.once('exit', () => children.forEach((c) => c.kill('SIGKILL')));
 
 /**
  * Kills `child` if this process exits first, however it exits: a test or benchmark that
@@ -47,8 +47,6 @@ let armed = false;
  * next on the machine.
  */
 export function killOnExit<T extends ChildProcess>(child: T): T {
-  if (!armed) process.once('exit', () => children.forEach((c) => c.kill('SIGKILL')));
-  armed = true;
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;
