@@ -23,6 +23,7 @@ export function machine(): string {
     `${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`,
     `Node ${process.version}, ${version('psql', ['--version'])}, ${version('redis-server', ['--version'])}`,
     `express ${pkg.dependencies.express}, bullmq ${pkg.dependencies.bullmq}, prisma ${pkg.dependencies.prisma}, pg ${pkg.dependencies.pg}`,
+    `PostgreSQL reached ${new URL(process.env.TEST_DATABASE_URL ?? 'postgresql://127.0.0.1').searchParams.get('host')?.startsWith('/') ? 'through its Unix socket' : 'over TCP'}`,
     'codecall compiled by `npm run build` and run with node, as in production',
   ].join('; ');
 }

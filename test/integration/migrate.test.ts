@@ -79,6 +79,19 @@ describe('applyMigrations', { timeout: 60_000 }, () => {
     expect(rows[0]?.finished_at).toBeInstanceOf(Date);
   });
 
+  it("works through the Unix socket of a PostgreSQL on the same machine, as the README advises", async () => {
+    const url = new URL(databases.url('socket'));
+    url.hostname = 'localhost';
+    url.port = '';
+    url.searchParams.set('host', '/var/run/postgresql');
+    const databaseUrl = url.toString();
+    const folder = await fixture({ [INIT]: INIT_SQL });
+
+    expect(await applyMigrations({ databaseUrl, ...folder })).toEqual({ databaseCreated: true, applied: [INIT] });
+    // A connection through the socket has no client address.
+    expect(await queryDatabase<{ addr: string | null }>(databaseUrl, 'SELECT inet_client_addr() AS addr')).toEqual([{ addr: null }]);
+  });
+
   it('does nothing when the database is already up to date', async () => {
     const databaseUrl = databases.url('twice');
     const folder = await fixture({ [INIT]: INIT_SQL });

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
-const baseUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+/** Read when used, so that a caller (the benchmarks) may choose the server's address first. */
+const baseUrl = () => process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 /**
  * Hands out URLs of uniquely named databases on the test server (created by whoever uses
@@ -14,10 +15,10 @@ export function testDatabases(prefix: string): { url(label: string): string; dro
     url(label) {
       const name = `codecall_${run}_${label}`.toLowerCase();
       names.add(name);
-      return withDatabase(baseUrl, name);
+      return withDatabase(baseUrl(), name);
     },
     async dropAll() {
-      const admin = new pg.Client({ connectionString: baseUrl });
+      const admin = new pg.Client({ connectionString: baseUrl() });
       await admin.connect();
       try {
         for (const name of names) await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`);
