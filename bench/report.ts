@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { isSocketUrl } from '../test/support/test-databases.js';
 
 /** One benchmark's table: figure, measured, baseline(s) of the same run, ratio, target. */
 export interface Section {
@@ -23,7 +24,7 @@ export function machine(): string {
     `${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`,
     `Node ${process.version}, ${version('psql', ['--version'])}, ${version('redis-server', ['--version'])}`,
     `express ${pkg.dependencies.express}, bullmq ${pkg.dependencies.bullmq}, prisma ${pkg.dependencies.prisma}, pg ${pkg.dependencies.pg}`,
-    `PostgreSQL reached ${new URL(process.env.TEST_DATABASE_URL ?? 'postgresql://127.0.0.1').searchParams.get('host')?.startsWith('/') ? 'through its Unix socket' : 'over TCP'}`,
+    `PostgreSQL reached ${isSocketUrl() ? 'through its Unix socket' : 'over TCP'}`,
     'codecall compiled by `npm run build` and run with node, as in production',
   ].join('; ');
 }

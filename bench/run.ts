@@ -9,16 +9,14 @@ import { benchTts } from './tts.js';
 import { appendRun, cpuNote, cpuSample, type Section } from './report.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { SOCKET_DIR, throughSocket } from '../test/support/test-databases.js';
 
 // The services run as in production: compiled to dist/ and started with node.
 execFileSync('npm', ['run', 'build'], { stdio: 'inherit' });
 process.env.CODECALL_COMPILED = '1';
 // On one machine codecall reaches PostgreSQL through its Unix socket, as the README advises:
 // over loopback TCP every round trip costs both processes more (docs/BENCHMARKS.md).
-const SOCKET_DIR = '/var/run/postgresql';
-if (!process.env.TEST_DATABASE_URL && existsSync(`${SOCKET_DIR}/.s.PGSQL.5432`)) {
-  process.env.TEST_DATABASE_URL = `postgresql://postgres@localhost/postgres?host=${SOCKET_DIR}`;
-}
+if (!process.env.TEST_DATABASE_URL && existsSync(`${SOCKET_DIR}/.s.PGSQL.5432`)) process.env.TEST_DATABASE_URL = throughSocket();
 
 const BENCHES: Record<string, () => Promise<Section>> = {
   ingest: benchIngest,

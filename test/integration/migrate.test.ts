@@ -7,7 +7,7 @@ import { ensureDatabase } from '../../src/db/ensure-database.js';
 import { MIGRATE_LOCK_KEY, applyMigrations } from '../../src/db/migrate.js';
 import { listMigrationNames } from '../../src/db/read-migration-list.js';
 import { addMigrations, writeMigrationsFolder } from '../support/migration-fixtures.js';
-import { queryDatabase, testDatabases } from '../support/test-databases.js';
+import { queryDatabase, testDatabases, throughSocket } from '../support/test-databases.js';
 
 const INIT = '20250101000000_init';
 const INIT_SQL = `CREATE TABLE "widget" (
@@ -80,11 +80,7 @@ describe('applyMigrations', { timeout: 60_000 }, () => {
   });
 
   it("works through the Unix socket of a PostgreSQL on the same machine, as the README advises", async () => {
-    const url = new URL(databases.url('socket'));
-    url.hostname = 'localhost';
-    url.port = '';
-    url.searchParams.set('host', '/var/run/postgresql');
-    const databaseUrl = url.toString();
+    const databaseUrl = throughSocket(databases.url('socket'));
     const folder = await fixture({ [INIT]: INIT_SQL });
 
     expect(await applyMigrations({ databaseUrl, ...folder })).toEqual({ databaseCreated: true, applied: [INIT] });

@@ -4,6 +4,20 @@ import pg from 'pg';
 /** Read when used, so that a caller (the benchmarks) may choose the server's address first. */
 const baseUrl = () => process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
+/** Where Debian's PostgreSQL keeps its Unix socket. */
+export const SOCKET_DIR = '/var/run/postgresql';
+
+/** The same database and user, reached through the server's Unix socket instead of TCP. */
+export function throughSocket(url: string = baseUrl()): string {
+  const u = new URL(url);
+  u.hostname = 'localhost';
+  u.port = '';
+  u.searchParams.set('host', SOCKET_DIR);
+  return u.toString();
+}
+
+export const isSocketUrl = (url: string = baseUrl()): boolean => new URL(url).searchParams.get('host')?.startsWith('/') ?? false;
+
 /**
  * Hands out URLs of uniquely named databases on the test server (created by whoever uses
  * them) and drops them all at the end of the run.
