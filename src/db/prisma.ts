@@ -14,7 +14,11 @@ export type Db = PrismaClient & SqlPool;
 export function createDb(databaseUrl: string, poolSize = 20): Db {
   // A busy pool is a wait (up to 10 s), not an error: callers queue for a connection.
   // Pipelined: a connection sends what it is given at once (see sqlPool's transactions).
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 10_000, pipeline: true });
+  // Connections stay open through ten idle minutes, where node-postgres closes them after ten
+  // seconds: a new PostgreSQL backend costs 25-60 ms of CPU before it has answered its first
+  // statements (the process, its caches, the prepared statements), and pools reopened at each
+  // burst of calls were the largest item in the decision latency's tail (docs/BENCHMARKS.md).
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 10 * 60_000, pipeline: true });
   // An idle connection that drops (a PostgreSQL restart) is replaced on the next checkout.
   pool.on('error', () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });

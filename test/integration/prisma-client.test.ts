@@ -59,6 +59,23 @@ describe('createDb', { timeout: 60_000 }, () => {
     }
   });
 
+  it('keeps its connections open through an idle pause longer than the ten seconds of node-postgres', async () => {
+    const url = databases.url('idle');
+    await ensureDatabase(url);
+    const db = createDb(url, 3);
+    try {
+      // Three transactions at once take three connections.
+      const backends = async () => new Set(await Promise.all([0, 1, 2].map(() => db.transaction(async (tx) => (await tx.query<{ pid: number }>(`SELECT pg_backend_pid() AS pid FROM pg_sleep(0.1)`))[0]!.pid))));
+      const before = await backends();
+      expect(before.size).toBe(3);
+      await new Promise((r) => setTimeout(r, 11_000));
+      // The same backends, not new ones: each new one costs PostgreSQL tens of ms of CPU.
+      expect(await backends()).toEqual(before);
+    } finally {
+      await db.$disconnect();
+    }
+  });
+
   it('pipelines a transaction: sent statements answer after the commit, the first failure among them rolls it all back, and a read sent behind a lock sees what the lock waited for', async () => {
     const url = databases.url('pipelined');
     await ensureDatabase(url);
