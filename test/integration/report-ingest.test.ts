@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ReportIngest, type StoredReport } from '../../src/app/ingest-events.js';
 import type { PbxEvent } from '../../src/domain/call-events.js';
+import { createDb } from '../../src/db/prisma.js';
 import { smsCall, useEngine } from '../support/engine-harness.js';
 
 const e = useEngine();
@@ -77,6 +78,21 @@ describe('reports arriving together', () => {
     expect(ids.map((r) => r.action)).toEqual(['ringing', 'key', 'code']);
     // The first insert's report first; then the key and the code, together, in that order.
     expect(handedOut).toEqual([[ids[0]!.id], [ids[1]!.id, ids[2]!.id]]);
+  });
+
+  it('are stored by a statement PostgreSQL plans once, not again for each insert', async () => {
+    // One connection, so that its prepared statements are the ones this test looks at.
+    const db = createDb(e.databaseUrl, 1);
+    try {
+      const ingest = new ReportIngest({ prisma: db, codeSecret: 'code-secret-0123456789', handOut: () => {} });
+      // Inserts one after another, of 1 to 12 reports: past the five runs after which
+      // PostgreSQL weighs a generic plan, and each of a length of its own.
+      for (let n = 1; n <= 12; n++) await ingest.ingest(Array.from({ length: n }, (_, i) => ringing(`1950000000.${n}`, i)));
+      const [plans] = await db.query<{ generic: bigint; custom: bigint }>(`SELECT generic_plans AS generic, custom_plans AS custom FROM pg_prepared_statements WHERE statement LIKE 'INSERT INTO pbx_report%'`);
+      expect(plans).toEqual({ generic: 12n, custom: 0n });
+    } finally {
+      await db.$disconnect();
+    }
   });
 
   it('keep no digits of a report that belongs to no call of ours', async () => {
