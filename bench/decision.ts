@@ -89,8 +89,9 @@ export async function benchDecision(): Promise<Section> {
   try {
     await c.start('api');
     await c.start('worker');
-    // Warm-up, not counted: connections opened, statements prepared, code compiled.
-    await untilDone(c, await submit(c, numbers(c, '13300', 30, 0), { maxConcurrent: 30, callsPerSecond: MEASURED_RATE, maxDialAttempts: 1 }), 120_000);
+    // Warm-up, not counted, as many calls at the same pace as a measured round: connections
+    // opened (as many as such a round needs), statements prepared, code compiled.
+    await untilDone(c, await submit(c, numbers(c, '13300', MEASURED, 0), { maxConcurrent: MEASURED, callsPerSecond: MEASURED_RATE, maxDialAttempts: 1 }), 120_000);
     // Idle: the measured calls alone.
     const idleCalls = numbers(c, '13301', MEASURED, 0);
     await untilDone(c, await submit(c, idleCalls, { maxConcurrent: MEASURED, callsPerSecond: MEASURED_RATE, maxDialAttempts: 1 }), 120_000);
@@ -116,7 +117,7 @@ export async function benchDecision(): Promise<Section> {
       ],
       notes: [
         "From arrival: from the code string report's `received_at` (stored by the webhook's handler once the request is read) to the `outbound/transfer_number` request arriving at the simulator. It includes storing the report, the call's transaction and the transfer request. From the PBX's send adds the report's HTTP delivery: a new connection per report, as the PBX makes, accepted when the API's event loop gets to it. Both clocks are this machine's, in whole milliseconds.",
-        `After a warm-up campaign of 30 calls. Idle: the ${MEASURED} measured calls alone, dialled ${MEASURED_RATE} a second, so that their callers key their codes within a few seconds of each other. Loaded: ${ROUNDS} rounds of as many again, each with 500 others ringing, counted only when their code was sent while the background reports ran and all 500 others were still ringing (the others give up after 25 s, and their failures are a load of their own).`,
+        `After a warm-up campaign like a measured one (${MEASURED} calls, ${MEASURED_RATE} a second). Idle: the ${MEASURED} measured calls alone, dialled ${MEASURED_RATE} a second, so that their callers key their codes within a few seconds of each other. Loaded: ${ROUNDS} rounds of as many again, each with 500 others ringing, counted only when their code was sent while the background reports ran and all 500 others were still ringing (the others give up after 25 s, and their failures are a load of their own).`,
         "Event-loop delay: how late each process's loop ran a timer due every 10 ms (the services' own `codecall_nodejs_eventloop_lag_*` metrics, reset when scraped at the start of a round; the simulator, which shares the benchmark's process with the load generator, measured alike), beyond those 10 ms. Every hop of a decision waits for one of these loops, so a decision's tail is bounded below by theirs. Garbage collection: the services' `codecall_nodejs_gc_duration_seconds` over the same windows.",
       ],
     };
