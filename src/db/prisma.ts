@@ -18,9 +18,18 @@ export function createDb(databaseUrl: string, poolSize = 20): Db {
   // seconds: a new PostgreSQL backend costs 25-60 ms of CPU before it has answered its first
   // statements (the process, its caches, the prepared statements), and pools reopened at each
   // burst of calls were the largest item in the decision latency's tail (docs/BENCHMARKS.md).
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 10 * 60_000, pipeline: true });
+  // TCP keep-alive probes keep an idle connection known to a NAT or firewall in between,
+  // which may otherwise forget it within minutes and leave the next query hanging.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 10 * 60_000, keepAlive: true, keepAliveInitialDelayMillis: 60_000, pipeline: true });
   // An idle connection that drops (a PostgreSQL restart) is replaced on the next checkout.
   pool.on('error', () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
-  return Object.assign(prisma, sqlPool(pool));
+  const db = Object.assign(prisma, sqlPool(pool));
+  // Prisma ends the pool only if its own queries ever connected; the engine's may be all there were.
+  const disconnect = prisma.$disconnect.bind(prisma);
+  db.$disconnect = async () => {
+    await disconnect();
+    if (!pool.ended) await pool.end();
+  };
+  return db;
 }

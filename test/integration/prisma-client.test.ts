@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ensureDatabase } from '../../src/db/ensure-database.js';
 import { applyMigrations } from '../../src/db/migrate.js';
 import { createDb, runTogether, statement, together } from '../../src/db/prisma.js';
-import { testDatabases } from '../support/test-databases.js';
+import { queryDatabase, testDatabases } from '../support/test-databases.js';
 
 const databases = testDatabases('client');
 afterAll(() => databases.dropAll());
@@ -71,6 +71,9 @@ describe('createDb', { timeout: 60_000 }, () => {
       await new Promise((r) => setTimeout(r, 11_000));
       // The same backends, not new ones: each new one costs PostgreSQL tens of ms of CPU.
       expect(await backends()).toEqual(before);
+      // And closed with the pool, though Prisma itself never connected.
+      await db.$disconnect();
+      await expect.poll(async () => (await queryDatabase<{ n: number }>(url, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`))[0]!.n).toBe(0);
     } finally {
       await db.$disconnect();
     }

@@ -90,6 +90,8 @@ describe('reports arriving together', () => {
       for (let n = 1; n <= 12; n++) await ingest.ingest(Array.from({ length: n }, (_, i) => ringing(`1950000000.${n}`, i)));
       const [plans] = await db.query<{ generic: bigint; custom: bigint }>(`SELECT generic_plans AS generic, custom_plans AS custom FROM pg_prepared_statements WHERE statement LIKE 'INSERT INTO pbx_report%'`);
       expect(plans).toEqual({ generic: 12n, custom: 0n });
+      // For the insert's transaction only: the connection's other statements plan as usual.
+      expect(await db.query(`SHOW plan_cache_mode`)).toEqual([{ plan_cache_mode: 'auto' }]);
     } finally {
       await db.$disconnect();
     }
