@@ -16,8 +16,8 @@ export function createDb(databaseUrl: string, poolSize = 20): Db {
   // Pipelined: a connection sends what it is given at once (see sqlPool's transactions).
   // Connections stay open through ten idle minutes, where node-postgres closes them after ten
   // seconds: a new PostgreSQL backend costs 25-60 ms of CPU before it has answered its first
-  // statements (the process, its caches, the prepared statements), and pools reopened at each
-  // burst of calls were the largest item in the decision latency's tail (docs/BENCHMARKS.md).
+  // statements (the process, its caches, the prepared statements), and the slowest decisions
+  // came with the backends that pools reopened at each burst of calls (docs/BENCHMARKS.md).
   // TCP keep-alive probes keep an idle connection known to a NAT or firewall in between,
   // which may otherwise forget it within minutes and leave the next query hanging.
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 10 * 60_000, keepAlive: true, keepAliveInitialDelayMillis: 60_000, pipeline: true });
