@@ -9,6 +9,7 @@ import { callbackDelivery } from './callbacks.js';
 import { addTimeline, timelineEntry } from './timeline.js';
 import type { CampaignSettings } from './campaign-policy.js';
 import type { ClaimedAction } from './send-routing-action.js';
+import { reportOwnerJoin } from './report-owner.js';
 
 /** A call row locked for update, with what the machine needs. */
 export interface LockedCall {
@@ -48,12 +49,25 @@ interface CallRow {
   timezone: string | null;
 }
 
-export async function lockCall(tx: Sql, callId: string): Promise<LockedCall | null> {
+/** A call, by its id or as the owner of a report: the attempt the report's ids or number name (see reportOwnerJoin). */
+export type CallKey = { callId: string } | { report: { pbxCallId: string; legId: string | null; phone: string | null } };
+
+/** The call's id as an SQL expression of parameters $1 to $n, with their values. */
+export function callIdSql(key: CallKey): { sql: string; values: unknown[] } {
+  if ('callId' in key) return { sql: '$1::uuid', values: [key.callId] };
+  return {
+    sql: `(SELECT owner.call_id FROM (SELECT $1::text AS pbx_call_id, $2::text AS leg_id, $3::text AS phone) r ${reportOwnerJoin('r')})`,
+    values: [key.report.pbxCallId, key.report.legId, key.report.phone],
+  };
+}
+
+export async function lockCall(tx: Sql, key: string | CallKey): Promise<LockedCall | null> {
+  const id = callIdSql(typeof key === 'string' ? { callId: key } : key);
   const rows = await tx.query<CallRow>(
     `SELECT id, campaign_id, phone, ref, code_hash, status, outcome, dial_attempts, code_attempts, next_dial_at, wait_reason, last_failure, attempt,
             not_after, code_expires_at, timezone
-     FROM call WHERE id = $1::uuid FOR UPDATE`,
-    callId,
+     FROM call WHERE id = ${id.sql} FOR UPDATE`,
+    ...id.values,
   );
   const r = rows[0];
   if (!r) return null;

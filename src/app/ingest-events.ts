@@ -1,6 +1,8 @@
 import type { PbxEvent } from '../domain/call-events.js';
-import { statement, type Db } from '../db/prisma.js';
+import { statement, type Db, type Tx } from '../db/prisma.js';
+import type { Logger } from '../logger.js';
 import { metrics } from '../metrics.js';
+import type { Decided, ReportRef } from './process-report.js';
 import { scrubEvent, sealEvent } from './event-seal.js';
 import { reportOwnerJoin } from './report-owner.js';
 
@@ -9,6 +11,8 @@ export interface IngestDeps {
   codeSecret: string;
   /** Hands stored reports to processing; one that is lost there stays unprocessed, and the sweeper finds it. */
   handOut: (reports: StoredReport[]) => void;
+  /** Processes a code entry's call in the transaction that stores the entry (see ReportIngest). */
+  decide?: { inTransaction: (tx: Tx, report: ReportRef) => Promise<Decided>; log: Logger };
 }
 
 export interface StoredReport {
@@ -25,9 +29,10 @@ export interface StoredReport {
  * collide on dedup_key and are dropped. A report that belongs to no attempt of ours (the PBX
  * reports every call it carries) is kept for diagnosis, without digits, already processed:
  * attempts are stored before their dial goes out, so nothing that comes later could claim it.
- * Returns the rest, for processing.
+ * Returns the rest, for processing. With `decide`, a code entry among the events, its call
+ * is processed in the same transaction, and the reports that took are not returned.
  */
-async function storeEvents(deps: IngestDeps, events: PbxEvent[]): Promise<StoredReport[]> {
+async function storeEvents(deps: IngestDeps, events: PbxEvent[], decide?: ReportRef): Promise<{ pending: StoredReport[]; decided: Decided | null }> {
   const insert = statement(
     `INSERT INTO pbx_report (dedup_key, received_at, action, pbx_call_id, leg_id, phone, event, processed_at, call_id)
      SELECT r.dedup_key, r.received_at, r.action, r.pbx_call_id, r.leg_id, r.phone,
@@ -54,11 +59,17 @@ async function storeEvents(deps: IngestDeps, events: PbxEvent[]): Promise<Stored
   // transaction only, and all four statements leave in one write, so it costs no round trip.
   const sent = await deps.prisma.transaction(async (tx) => {
     tx.send(statement(`SET LOCAL plan_cache_mode = force_generic_plan`));
-    return { rows: tx.send<{ id: bigint; pbx_call_id: string | null; call_id: string | null; action: string; pending: boolean }>(insert) };
+    const rows = tx.send<{ id: bigint; pbx_call_id: string | null; call_id: string | null; action: string; pending: boolean }>(insert);
+    if (!decide || !deps.decide) return { rows, decided: null };
+    // The call's statements plan as they do elsewhere.
+    tx.send(statement(`SET LOCAL plan_cache_mode TO DEFAULT`));
+    return { rows, decided: await deps.decide.inTransaction(tx, decide) };
   });
   const rows = await sent.rows;
   countReports(events, rows);
-  return rows.filter((r) => r.pending).map((r) => ({ id: r.id, pbxCallId: r.pbx_call_id!, callId: r.call_id!, awaited: r.action === 'code' }));
+  const taken = new Set(sent.decided?.taken);
+  const pending = rows.filter((r) => r.pending && !taken.has(r.id)).map((r) => ({ id: r.id, pbxCallId: r.pbx_call_id!, callId: r.call_id!, awaited: r.action === 'code' }));
+  return { pending, decided: sent.decided };
 }
 
 function countReports(events: PbxEvent[], stored: { action: string }[]): void {
@@ -84,15 +95,20 @@ function countReports(events: PbxEvent[], stored: { action: string }[]): void {
  *
  * A caller on hold waits for the decision on their code, so a code report does not wait:
  * it goes into an insert of its own at once, beside the one under way, taking along the
- * reports of its call that wait (its last keys). Stored reports are handed out for
+ * reports of its call that wait (its last keys). That insert's transaction also processes
+ * the call (`decide`): each transaction on the decision's path cost it a round trip and a
+ * commit of 2-6 ms on the benchmarks' machine (docs/BENCHMARKS.md). Stored reports are handed out for
  * processing only once the inserts under way with reports of the same calls have ended, so
- * that processing sees a call's reports in the order they came, and waits for no other's.
+ * that processing sees a call's reports in the order they came, and waits for no other's;
+ * for the same reason a code entry's insert starts only once those have ended.
  */
 export class ReportIngest {
   private readonly waiting: Waiting[] = [];
   private flushing = false;
   /** Inserts under way, with the PBX calls their reports belong to. */
   private readonly underWay = new Set<{ calls: Set<string>; stored: Promise<unknown> }>();
+  /** Routing actions of decisions made here, being sent. */
+  private readonly sending = new Set<Promise<void>>();
 
   constructor(
     private readonly deps: IngestDeps,
@@ -103,7 +119,7 @@ export class ReportIngest {
     if (events.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const report = { events, resolve, reject };
-      if (this.flushing && events.some((e) => e.type === 'code')) return void this.insert([...this.takeWaitingOf(events), report]);
+      if (events.some((e) => e.type === 'code')) return void this.insert([...this.takeWaitingOf(events), report]);
       this.waiting.push(report);
       if (!this.flushing) void this.flush();
     });
@@ -124,12 +140,15 @@ export class ReportIngest {
   private async insert(batch: Waiting[]): Promise<void> {
     const events = batch.flatMap((b) => b.events);
     const calls = callsOf(events);
-    const before = Promise.allSettled([...this.underWay].filter((u) => [...calls].some((c) => u.calls.has(c))).map((u) => u.stored));
-    const insert = { calls, stored: storeEvents(this.deps, events) };
+    const earlier = [...this.underWay].filter((u) => [...calls].some((c) => u.calls.has(c))).map((u) => u.stored);
+    const code = this.deps.decide ? events.find((e) => e.type === 'code') : undefined;
+    // A code entry is decided with its insert, so it waits for the inserts of its call under
+    // way (most often its '#' key's) to end: the decision must see every report before it.
+    const insert = { calls, stored: code && earlier.length ? Promise.allSettled(earlier).then(() => this.store(events, code)) : this.store(events, code) };
     this.underWay.add(insert);
-    let pending: StoredReport[];
+    let stored: Awaited<typeof insert.stored>;
     try {
-      pending = await insert.stored;
+      stored = await insert.stored;
     } catch (err) {
       for (const b of batch) b.reject(err);
       return;
@@ -139,7 +158,31 @@ export class ReportIngest {
     for (const b of batch) b.resolve();
     // Not awaited: the reports are safe in PostgreSQL, and processing must not hold the PBX's
     // request; what is not processed now the sweeper hands out again.
-    if (pending.length) void before.then(() => this.deps.handOut(pending));
+    if (stored.decided) {
+      const send: Promise<void> = stored.decided
+        .afterCommit()
+        .catch((err: Error) => this.deps.decide?.log.warn({ event: 'report.route_failed', err: err.message }, 'routing after a code entry failed'))
+        .finally(() => this.sending.delete(send));
+      this.sending.add(send);
+    }
+    const { pending } = stored;
+    if (pending.length) void Promise.allSettled(earlier).then(() => this.deps.handOut(pending));
+  }
+
+  /** Stores, and decides in the same transaction if asked; a decision that fails is left to processing as usual. */
+  private async store(events: PbxEvent[], code: ReportRef | undefined): ReturnType<typeof storeEvents> {
+    if (!code || !this.deps.decide) return storeEvents(this.deps, events);
+    try {
+      return await storeEvents(this.deps, events, code);
+    } catch (err) {
+      this.deps.decide.log.warn({ event: 'report.decide_failed', err: (err as Error).message }, 'code entry not decided with its insert; stored alone');
+      return storeEvents(this.deps, events);
+    }
+  }
+
+  /** Waits for the routing actions of the decisions made here to be sent (at shutdown). */
+  async drain(): Promise<void> {
+    while (this.sending.size) await Promise.all([...this.sending]);
   }
 
   /** Takes out of the queue the reports that belong to the calls of `events`. */

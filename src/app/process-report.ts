@@ -1,7 +1,7 @@
 import type { CallEvent } from '../domain/call-events.js';
 import { statement, together, type Db, type Sql, type Statement, type Tx } from '../db/prisma.js';
 import type { Logger } from '../logger.js';
-import { applyInput, lockCall, type LockedCall, type TransitionDeps } from './call-transitions.js';
+import { applyInput, callIdSql, lockCall, type CallKey, type LockedCall, type TransitionDeps } from './call-transitions.js';
 import type { ClaimedAction } from './send-routing-action.js';
 import { timelineEntry } from './timeline.js';
 import { openEvent, scrubEvent, type StoredEvent } from './event-seal.js';
@@ -34,22 +34,55 @@ export async function processReport(deps: ProcessReportDeps, reportId: bigint, k
     if (!found.call_id) return settleUnowned(deps, deps.prisma, reportId, found.event);
     callId = found.call_id;
   }
-  const actions = await deps.prisma.transaction(async (tx) => {
-    // BEGIN, the call's lock and its pending reports go out together; PostgreSQL reads the
-    // reports once the lock is held, so none that a job before this one took is seen pending.
-    const [call, pending] = await Promise.all([lockCall(tx, callId), pendingReportsOf(tx, callId)]);
-    if (!call) {
-      const own = pending.find((r) => r.id === reportId);
-      if (own) await settleUnowned(deps, tx, reportId, own.event);
-      return [];
-    }
-    const actions: Promise<ClaimedAction[]>[] = [];
-    for (const report of pending) {
-      if (report.call_id !== call.id) continue; // the same number in another call: its own job takes it
-      actions.push((await applyReport(deps, tx, call, report.no!, report.id, openEvent(deps.codeSecret, report.event) as CallEvent)).actions);
-    }
-    return actions;
-  });
+  const { actions } = await deps.prisma.transaction((tx) => processPendingIn(deps, tx, { callId }, reportId));
+  await deliverAll(deps, actions);
+}
+
+/** What identifies the call a report is about. */
+export type ReportRef = Extract<CallKey, { report: unknown }>['report'];
+
+/** A code entry's call, processed in the transaction that stores the entry's report. */
+export interface Decided {
+  /** The reports processed, of those just stored. */
+  taken: bigint[];
+  /** Sends the routing actions decided, once the transaction has committed. */
+  afterCommit: () => Promise<void>;
+}
+
+/**
+ * Processes, in the transaction that has just stored a code entry's report, the call that
+ * report belongs to, so that the decision costs no transaction of its own: the caller on
+ * hold waits for it (docs/BENCHMARKS.md).
+ */
+export async function decideIn(deps: ProcessReportDeps, tx: Tx, report: ReportRef): Promise<Decided> {
+  const { actions, taken } = await processPendingIn(deps, tx, { report });
+  return { taken, afterCommit: () => deliverAll(deps, actions) };
+}
+
+/**
+ * In `tx`: locks the call and feeds its machine its unprocessed reports. Returns the routing
+ * actions to deliver once `tx` has committed, and the reports it took.
+ */
+async function processPendingIn(deps: ProcessReportDeps, tx: Tx, key: CallKey, reportId?: bigint): Promise<{ actions: Promise<ClaimedAction[]>[]; taken: bigint[] }> {
+  // The call's lock and its pending reports go out together; PostgreSQL reads the reports
+  // once the lock is held, so none that a job before this one took is seen pending.
+  const [call, pending] = await Promise.all([lockCall(tx, key), pendingReportsOf(tx, key)]);
+  if (!call) {
+    const own = pending.find((r) => r.id === reportId);
+    if (own) await settleUnowned(deps, tx, own.id, own.event);
+    return { actions: [], taken: [] };
+  }
+  const actions: Promise<ClaimedAction[]>[] = [];
+  const taken: bigint[] = [];
+  for (const report of pending) {
+    if (report.call_id !== call.id) continue; // the same number in another call: its own job takes it
+    actions.push((await applyReport(deps, tx, call, report.no!, report.id, openEvent(deps.codeSecret, report.event) as CallEvent)).actions);
+    taken.push(report.id);
+  }
+  return { actions, taken };
+}
+
+async function deliverAll(deps: ProcessReportDeps, actions: Promise<ClaimedAction[]>[]): Promise<void> {
   for (const action of (await Promise.all(actions)).flat()) await deps.deliverRoutingAction(action);
 }
 
@@ -86,17 +119,18 @@ async function applyReport(deps: ProcessReportDeps, tx: Tx, call: LockedCall, at
  * Each branch is an index lookup over unprocessed reports alone: a backlog of other calls'
  * reports must not make every call pay for scanning it.
  */
-async function pendingReportsOf(tx: Sql, callId: string): Promise<{ id: bigint; event: StoredEvent; call_id: string | null; no: number | null }[]> {
+async function pendingReportsOf(tx: Sql, key: CallKey): Promise<{ id: bigint; event: StoredEvent; call_id: string | null; no: number | null }[]> {
+  const id = callIdSql(key);
   return tx.query(
-    `WITH ids AS (SELECT a.pbx_call_id, a.leg_id FROM dial_attempt a WHERE a.call_id = $1::uuid),
+    `WITH ids AS (SELECT a.pbx_call_id, a.leg_id FROM dial_attempt a WHERE a.call_id = ${id.sql}),
      candidates AS (
-       SELECT p.id FROM pbx_report p WHERE p.processed_at IS NULL AND p.phone = (SELECT phone FROM call WHERE id = $1::uuid)
+       SELECT p.id FROM pbx_report p WHERE p.processed_at IS NULL AND p.phone = (SELECT phone FROM call WHERE id = ${id.sql})
        UNION SELECT p.id FROM pbx_report p JOIN ids ON p.pbx_call_id IN (ids.pbx_call_id, ids.leg_id) WHERE p.processed_at IS NULL
        UNION SELECT p.id FROM pbx_report p JOIN ids ON p.leg_id = ids.leg_id WHERE p.processed_at IS NULL)
      SELECT r.id, r.event, owner.call_id, owner.no FROM pbx_report r ${reportOwnerJoin('r')}
      WHERE r.id IN (SELECT id FROM candidates) AND r.processed_at IS NULL
      ORDER BY r.received_at, r.id FOR UPDATE OF r SKIP LOCKED`,
-    callId,
+    ...id.values,
   );
 }
 

@@ -12,7 +12,7 @@ import { ReportIngest } from '../app/ingest-events.js';
 import { ReportHandoff } from '../app/report-handoff.js';
 import { placeDial } from '../app/place-dial.js';
 import { removeFinishedPrompts, renderPrompt, requestPrompts } from '../app/prepare-prompts.js';
-import { processReport } from '../app/process-report.js';
+import { decideIn, processReport } from '../app/process-report.js';
 import { deliverRoutingAction, sendRoutingAction, type ClaimedAction } from '../app/send-routing-action.js';
 import { applyRetention } from '../app/retention.js';
 import { stateMetrics } from '../app/state-metrics.js';
@@ -99,7 +99,13 @@ export async function startRuntime(config: Config, roles: Roles, log: Logger): P
     const s = app.listen(config.http.port, () => resolve(s));
   });
   driver = createPbxDriver(config, log, (server.address() as AddressInfo).port);
-  const reportIngest = new ReportIngest({ prisma, codeSecret: config.codeSecret, handOut: (reports) => handoff.handOut(reports) });
+  const reportIngest = new ReportIngest({
+    prisma,
+    codeSecret: config.codeSecret,
+    handOut: (reports) => handoff.handOut(reports),
+    // REPORT_INLINE_MAX=0 leaves every report to the workers, code entries too.
+    decide: config.engine.reportInlineMax > 0 ? { inTransaction: (tx, report) => decideIn(reportDeps, tx, report), log } : undefined,
+  });
   await driver.start((events) => reportIngest.ingest(events));
 
   const stoppers: (() => Promise<void>)[] = [];
@@ -138,6 +144,7 @@ export async function startRuntime(config: Config, roles: Roles, log: Logger): P
         // Open streams (the dashboard's live updates) would hold the server open for ever.
         await Promise.race([serverClosed, new Promise((r) => setTimeout(r, config.shutdownGraceMs).unref())]);
         server.closeAllConnections();
+        await reportIngest.drain();
         await handoff.drain();
         await driver?.stop();
         await queues.close();

@@ -88,9 +88,10 @@ describe('pacing', () => {
     const dials = e.sim.recorder.dials.slice(startDials).filter((d) => numbers.includes(d.phone));
     expect(dials).toHaveLength(20);
     const claimed = new Map((await e.prisma.query<{ phone: string; at: Date }>(`SELECT phone, started_at AS at FROM dial_attempt WHERE phone = ANY($1::text[])`, numbers)).map((r) => [r.phone, r.at.getTime()]));
-    // A slot comes before its claim by as much as the tick was late (under 100 ms on an idle
-    // test machine); the lead is 500 ms.
-    for (const d of dials) expect(d.at - claimed.get(d.phone)!).toBeGreaterThanOrEqual(400);
+    // A slot comes before its claim by as much as the tick was late: under 100 ms on an idle
+    // test machine, 105 ms seen with the other test files running beside this one. The lead
+    // is 500 ms; without it a dial leaves within tens of ms of its claim.
+    for (const d of dials) expect(d.at - claimed.get(d.phone)!).toBeGreaterThanOrEqual(300);
     const at = dials.map((d) => d.at).sort((a, b) => a - b);
     // 100 ms apart on their slots; the timer that holds them fires late by up to tens of ms
     // when the test machine is busy, never so late that two dials leave together.

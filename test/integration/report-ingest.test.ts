@@ -1,10 +1,39 @@
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ReportIngest, type StoredReport } from '../../src/app/ingest-events.js';
+import { CampaignSettingsCache } from '../../src/app/campaign-policy.js';
+import { ReportIngest, type IngestDeps, type StoredReport } from '../../src/app/ingest-events.js';
+import { decideIn, type ProcessReportDeps } from '../../src/app/process-report.js';
+import type { ClaimedAction } from '../../src/app/send-routing-action.js';
 import type { PbxEvent } from '../../src/domain/call-events.js';
 import { createDb } from '../../src/db/prisma.js';
+import { createLogger } from '../../src/logger.js';
 import { smsCall, useEngine } from '../support/engine-harness.js';
 
 const e = useEngine();
+
+/** Deciding as the runtime does, with its routing actions and log lines kept for the test. */
+function deciding(settingsFor?: ProcessReportDeps['settingsFor']): { decide: NonNullable<IngestDeps['decide']>; routed: ClaimedAction[]; logged: { event?: string }[] } {
+  const routed: ClaimedAction[] = [];
+  const logged: { event?: string }[] = [];
+  const log = createLogger({ level: 'warn', destination: new Writable({ write: (chunk, _enc, done) => (logged.push(JSON.parse(String(chunk))), done()) }) });
+  const settings = new CampaignSettingsCache({ entry: '6500', success: '6502', retry: '6503', fail: null }, 1000);
+  const deps: ProcessReportDeps = {
+    prisma: e.prisma,
+    log,
+    codeSecret: 'code-secret-0123456789',
+    settingsFor: settingsFor ?? ((id, tx) => settings.get(tx, id)),
+    deliverRoutingAction: async (a) => void routed.push(a),
+  };
+  return { decide: { inTransaction: (tx, report) => decideIn(deps, tx, report), log }, routed, logged };
+}
+
+/** The PBX call id of the one call of a finished campaign. */
+async function finishedCall(phone: string): Promise<string> {
+  const res = await e.api('POST', '/api/campaigns', { name: 'owner', calls: [smsCall(e, phone, '864213')], options: { maxDialAttempts: 1, callsPerSecond: 50 } });
+  await e.waitForCampaign(res.body.id);
+  const [ours] = await e.prisma.query<{ pbx_call_id: string }>(`SELECT a.pbx_call_id FROM dial_attempt a JOIN call c ON c.id = a.call_id WHERE c.campaign_id = $1::uuid`, res.body.id);
+  return ours!.pbx_call_id;
+}
 
 const ringing = (callId: string, i: number): PbxEvent => ({ type: 'ringing', pbxCallId: callId, legId: `${callId}9`, phone: '13800000000', dedupKey: `burst:${callId}:${i}`, receivedAt: new Date() });
 const code = (callId: string, i: number): PbxEvent => ({ type: 'code', pbxCallId: callId, legId: null, phone: '13800000000', digits: '482913', dedupKey: `DTMF:${callId}:${i}`, receivedAt: new Date() });
@@ -52,32 +81,122 @@ describe('reports arriving together', () => {
     expect(row!.n).toBe(802);
   });
 
-  it("take along the waiting reports of the code's call, and hand everything out in the order it came", async () => {
-    const res = await e.api('POST', '/api/campaigns', { name: 'owner', calls: [smsCall(e, '13500000101', '864213')], options: { maxDialAttempts: 1, callsPerSecond: 50 } });
-    await e.waitForCampaign(res.body.id);
-    const [ours] = await e.prisma.query<{ pbx_call_id: string }>(`SELECT a.pbx_call_id FROM dial_attempt a JOIN call c ON c.id = a.call_id WHERE c.campaign_id = $1::uuid`, res.body.id);
-    const callId = ours!.pbx_call_id;
-    const handedOut: bigint[][] = [];
-    const ingest = new ReportIngest({ prisma: e.prisma, codeSecret: 'code-secret-0123456789', handOut: (reports) => void handedOut.push(reports.map((r) => r.id)) });
+  /** A report of the call, many of other calls, the entry's last key and the code, all arriving while the first is being stored. */
+  function keyedDuringAnInsert(ingest: ReportIngest, callId: string, phone: string) {
     const settled: string[] = [];
     // Each of the call's reports a millisecond after the one before, as the webhook stamps them.
     const at = (ms: number) => new Date(Date.now() + ms);
     const first = ingest.ingest([{ ...ringing(callId, 1000), receivedAt: at(0) }]).then(() => settled.push('first'));
     const others = Array.from({ length: 400 }, (_, i) => ingest.ingest([ringing(`1600000000.${i}`, i)]).then(() => settled.push('other')));
     // The entry's last digit, gathered behind the insert under way among other calls' reports.
-    const lastKey: PbxEvent = { type: 'key', key: '3', seq: 7, pbxCallId: callId, legId: null, phone: '13500000101', dedupKey: `DTMF:${callId}:k7`, receivedAt: at(1) };
+    const lastKey: PbxEvent = { type: 'key', key: '3', seq: 7, pbxCallId: callId, legId: null, phone, dedupKey: `DTMF:${callId}:k7`, receivedAt: at(1) };
     const key = ingest.ingest([lastKey]).then(() => settled.push('key'));
     const more = Array.from({ length: 400 }, (_, i) => ingest.ingest([ringing(`1600000001.${i}`, i)]).then(() => settled.push('other')));
     const keyed = ingest.ingest([{ ...code(callId, 1001), receivedAt: at(2) }]).then(() => settled.push('code'));
-    await Promise.all([first, ...others, key, ...more, keyed]);
+    const rows = async () =>
+      e.prisma.query<{ id: bigint; action: string; processed: boolean }>(
+        `SELECT id, action, processed_at IS NOT NULL AS processed FROM pbx_report WHERE dedup_key IN ($1, $2, $3) ORDER BY received_at, id`,
+        `burst:${callId}:1000`,
+        `DTMF:${callId}:k7`,
+        `DTMF:${callId}:1001`,
+      );
+    return { settled, all: Promise.all([first, ...others, key, ...more, keyed]), rows };
+  }
+
+  it("take along the waiting reports of the code's call, and hand everything out in the order it came (REPORT_INLINE_MAX=0)", async () => {
+    const callId = await finishedCall('13500000101');
+    const handedOut: bigint[][] = [];
+    const ingest = new ReportIngest({ prisma: e.prisma, codeSecret: 'code-secret-0123456789', handOut: (reports) => void handedOut.push(reports.map((r) => r.id)) });
+    const run = keyedDuringAnInsert(ingest, callId, '13500000101');
+    await run.all;
     await expect.poll(() => handedOut.flat().length).toBe(3);
 
-    expect(settled.indexOf('key')).toBeLessThan(settled.indexOf('other'));
-    expect(settled.indexOf('code')).toBeLessThan(settled.indexOf('other'));
-    const ids = await e.prisma.query<{ id: bigint; action: string }>(`SELECT id, action FROM pbx_report WHERE dedup_key IN ($1, $2, $3) ORDER BY received_at, id`, `burst:${callId}:1000`, `DTMF:${callId}:k7`, `DTMF:${callId}:1001`);
+    expect(run.settled.indexOf('key')).toBeLessThan(run.settled.indexOf('other'));
+    expect(run.settled.indexOf('code')).toBeLessThan(run.settled.indexOf('other'));
+    const ids = await run.rows();
     expect(ids.map((r) => r.action)).toEqual(['ringing', 'key', 'code']);
     // The first insert's report first; then the key and the code, together, in that order.
     expect(handedOut).toEqual([[ids[0]!.id], [ids[1]!.id, ids[2]!.id]]);
+  });
+
+  it("decide a code entry once the insert of its call under way has ended, with every report of the call in the order it came", async () => {
+    const callId = await finishedCall('13500000104');
+    const [before] = await e.prisma.query<{ last: bigint }>(`SELECT coalesce(max(id), 0) AS last FROM call_event`);
+    const handedOut: bigint[][] = [];
+    const { decide, logged } = deciding();
+    const ingest = new ReportIngest({ prisma: e.prisma, codeSecret: 'code-secret-0123456789', handOut: (reports) => void handedOut.push(reports.map((r) => r.id)), decide });
+    // The first insert is held up: another transaction has a row with its report's dedup key
+    // and ends only when the test says.
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let holding!: () => void;
+    const held = new Promise<void>((r) => (holding = r));
+    const blocker = e.prisma
+      .transaction(async (tx) => {
+        await tx.execute(`INSERT INTO pbx_report (dedup_key, received_at, action, event) VALUES ($1, now(), 'ringing', '{}')`, `burst:${callId}:1000`);
+        holding();
+        await released;
+        throw new Error('rolled back');
+      })
+      .catch(() => {});
+    await held;
+    const run = keyedDuringAnInsert(ingest, callId, '13500000104');
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      // The code entry waits for that insert, and its last key with it.
+      const [stored] = await e.prisma.query<{ n: number }>(`SELECT count(*)::int AS n FROM pbx_report WHERE dedup_key = $1`, `DTMF:${callId}:k7`);
+      expect(stored!.n).toBe(0);
+    } finally {
+      release();
+      await blocker;
+    }
+    await run.all;
+
+    expect(run.settled.indexOf('first')).toBeLessThan(run.settled.indexOf('code'));
+    const rows = await run.rows();
+    expect(rows.map((r) => [r.action, r.processed])).toEqual([['ringing', true], ['key', true], ['code', true]]);
+    // Only the first insert's report went out for processing; the decision took it along.
+    expect(handedOut).toEqual([[rows[0]!.id]]);
+    const timeline = await e.prisma.query<{ kind: string }>(`SELECT e.kind FROM call_event e JOIN call c ON c.id = e.call_id WHERE c.phone = '13500000104' AND e.id > $1 ORDER BY e.id`, before!.last);
+    expect(timeline.map((t) => t.kind)).toEqual(['pbx.ringing', 'pbx.key', 'pbx.code']);
+    expect(logged).toEqual([]);
+  });
+
+  it('decide a code entry in the transaction that stores it: processed before the PBX hears back, and not handed out', async () => {
+    const callId = await finishedCall('13500000102');
+    const handedOut: StoredReport[] = [];
+    const { decide, routed, logged } = deciding();
+    const ingest = new ReportIngest({ prisma: e.prisma, codeSecret: 'code-secret-0123456789', handOut: (reports) => void handedOut.push(...reports), decide });
+    const hash: PbxEvent = { type: 'key', key: '#', seq: 9, pbxCallId: callId, legId: null, phone: '13500000102', dedupKey: `DTMF:${callId}:k9`, receivedAt: new Date() };
+    await ingest.ingest([hash, code(callId, 2000)]);
+    const rows = await e.prisma.query<{ action: string; processed: boolean; call_id: string | null }>(
+      `SELECT action, processed_at IS NOT NULL AS processed, call_id FROM pbx_report WHERE pbx_call_id = $1 AND action IN ('key', 'code') AND received_at >= $2 ORDER BY id`,
+      callId,
+      hash.receivedAt,
+    );
+    expect(rows.map((r) => [r.action, r.processed])).toEqual([['key', true], ['code', true]]);
+    expect(rows.every((r) => r.call_id !== null)).toBe(true);
+    // The call is over, so its machine ignores the entry: nothing to route, and the timeline says why.
+    const [entry] = await e.prisma.query<{ detail: { ignored?: string } }>(`SELECT detail FROM call_event WHERE call_id = $1::uuid AND kind = 'pbx.code' ORDER BY id DESC LIMIT 1`, rows[0]!.call_id);
+    expect(entry?.detail.ignored).toBeTruthy();
+    expect(handedOut).toEqual([]);
+    expect(routed).toEqual([]);
+    expect(logged).toEqual([]);
+  });
+
+  it('store a code entry all the same when deciding it fails, and leave it to processing as usual', async () => {
+    const callId = await finishedCall('13500000103');
+    const handedOut: StoredReport[] = [];
+    const { decide, logged } = deciding(async () => {
+      throw new Error('settings unreadable');
+    });
+    const ingest = new ReportIngest({ prisma: e.prisma, codeSecret: 'code-secret-0123456789', handOut: (reports) => void handedOut.push(...reports), decide });
+    const entry = code(callId, 3000);
+    await ingest.ingest([entry]);
+    const rows = await e.prisma.query<{ id: bigint; processed: boolean }>(`SELECT id, processed_at IS NOT NULL AS processed FROM pbx_report WHERE pbx_call_id = $1 AND action = 'code' AND received_at = $2`, callId, entry.receivedAt);
+    expect(rows).toEqual([{ id: expect.any(BigInt), processed: false }]);
+    await expect.poll(() => handedOut.map((r) => r.id)).toEqual([rows[0]!.id]);
+    expect(logged.map((l) => l.event)).toEqual(['report.decide_failed']);
   });
 
   it('are stored by a statement PostgreSQL plans once, not again for each insert', async () => {
