@@ -1,7 +1,7 @@
 import { startCluster, until, type Cluster } from '../test/support/process-harness.js';
 import { submit, untilDone } from '../test/faults/campaign-faults.js';
-import { reportBodies } from './ingest.js';
-import { paced, percentile } from './load.js';
+import { percentile } from './load.js';
+import { pacedFromElsewhere } from './paced-sender.js';
 import type { Section } from './report.js';
 import { queryDatabase } from '../test/support/test-databases.js';
 import { describeLoops, watchLoops, worstOf } from './loop-watch.js';
@@ -50,7 +50,7 @@ async function fromArrival(c: Cluster, ds: ReturnType<typeof decisions>): Promis
 
 /**
  * One loaded round: the measured calls and 500 callees who let it ring for 25 s are dialled;
- * once those ring, 300 reports a second come from elsewhere until the last measured call is
+ * once those ring, 300 reports a second come from another process until the last measured call is
  * over. A measured caller keys the code about 17 s after the dial, when all this runs; only
  * decisions on codes sent under the load count.
  */
@@ -64,7 +64,7 @@ async function loadedRound(c: Cluster, round: number) {
   const loops = await watchLoops(c.processes.filter((p) => p.child.exitCode === null));
   const loadFrom = Date.now();
   let measuredDone = false;
-  const background = paced(c.sim.reportUrl!, reportBodies(), 300, 120, () => measuredDone);
+  const background = pacedFromElsewhere(c.sim.reportUrl!, 300, 120);
   // The load ends when the first of the others gives up ringing: their failures are a load of their own.
   let loadUntil = Infinity;
   const watch = (async () => {
@@ -75,8 +75,9 @@ async function loadedRound(c: Cluster, round: number) {
   })();
   await untilDone(c, measured, 120_000);
   measuredDone = true;
+  background.stop();
   const loopFigures = await loops.stop();
-  const bg = await background;
+  const bg = await background.result;
   await watch;
   await untilDone(c, others, 120_000);
   const phones = new Set(loadedCalls.map((x) => x.phone));
@@ -105,6 +106,7 @@ export async function benchDecision(): Promise<Section> {
     const ratio = (a: number[], b: number[]) => `p99 ${(percentile(a, 99) / percentile(b, 99)).toFixed(2)}× idle`;
     const sent = rounds.reduce((n, r) => n + r.bg.sent, 0);
     const ok = rounds.reduce((n, r) => n + r.bg.ok, 0);
+    const failures = rounds.flatMap((r) => Object.entries(r.bg.failures)).map(([status, n]) => `${n} × ${status === '0' ? 'no answer' : status}`);
     const loops = describeLoops(worstOf(rounds.map((r) => r.loopFigures)));
     return {
       title: 'Decision latency: code report to its transfer request at the PBX',
@@ -113,12 +115,12 @@ export async function benchDecision(): Promise<Section> {
         [`p50 / p99 from the PBX's send, same decisions`, fmt(loadedSend), `idle ${fmt(idleSend)}`, ratio(loadedSend, idleSend), ''],
         ['event-loop delay beyond its 10 ms timer, p99 / max, loaded rounds (the worst round)', loops.delays, '', '', ''],
         ['garbage collection pauses, loaded rounds', loops.collections, '', '', ''],
-        ['background reports answered 200 / sent', `${ok} / ${sent}`, `measured codes sent outside the load: ${rounds.reduce((n, r) => n + r.outside, 0)}`, '', ''],
+        ['background reports answered 200 / sent', `${ok} / ${sent}${failures.length ? ` (${failures.join(', ')})` : ''}`, `measured codes sent outside the load: ${rounds.reduce((n, r) => n + r.outside, 0)}`, '', ''],
       ],
       notes: [
         "From arrival: from the code string report's `received_at` (stored by the webhook's handler once the request is read) to the `outbound/transfer_number` request arriving at the simulator. It includes storing the report, the call's transaction and the transfer request. From the PBX's send adds the report's HTTP delivery: a new connection per report, as the PBX makes, accepted when the API's event loop gets to it. Both clocks are this machine's, in whole milliseconds.",
         `After a warm-up campaign like a measured one (${MEASURED} calls, ${MEASURED_RATE} a second). Idle: the ${MEASURED} measured calls alone, dialled ${MEASURED_RATE} a second, so that their callers key their codes within a few seconds of each other. Loaded: ${ROUNDS} rounds of as many again, each with 500 others ringing, counted only when their code was sent while the background reports ran and all 500 others were still ringing (the others give up after 25 s, and their failures are a load of their own).`,
-        "Event-loop delay: how late each process's loop ran a timer due every 10 ms (the services' own `codecall_nodejs_eventloop_lag_*` metrics, reset when scraped at the start of a round; the simulator, which shares the benchmark's process with the load generator, measured alike), beyond those 10 ms. Every hop of a decision waits for one of these loops, so a decision's tail is bounded below by theirs. Garbage collection: the services' `codecall_nodejs_gc_duration_seconds` over the same windows.",
+        "Event-loop delay: how late each process's loop ran a timer due every 10 ms (the services' own `codecall_nodejs_eventloop_lag_*` metrics, reset when scraped at the start of a round; the simulator, in the benchmark's process, measured alike; the background reports come from a process of their own), beyond those 10 ms. Every hop of a decision waits for one of these loops, so a decision's tail is bounded below by theirs. Garbage collection: the services' `codecall_nodejs_gc_duration_seconds` over the same windows.",
       ],
     };
   } finally {

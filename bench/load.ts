@@ -9,6 +9,8 @@ export interface LoadResult {
   p50: number;
   p99: number;
   max: number;
+  /** Answers other than 200, by status (0: no answer, the connection failed). */
+  failures: Record<string, number>;
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
@@ -29,30 +31,30 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-function summarise(latencies: number[], ok: number, failed: number, seconds: number): LoadResult {
+function summarise(latencies: number[], statuses: number[], seconds: number): LoadResult {
   latencies.sort((a, b) => a - b);
-  return { sent: ok + failed, ok, failed, seconds, perSecond: ok / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? NaN };
+  const failures: Record<string, number> = {};
+  for (const s of statuses) if (s !== 200) failures[s] = (failures[s] ?? 0) + 1;
+  const ok = statuses.length - Object.values(failures).reduce((a, b) => a + b, 0);
+  return { sent: statuses.length, ok, failed: statuses.length - ok, seconds, perSecond: ok / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? NaN, failures };
 }
 
 /** As fast as `concurrency` senders go, each waiting for its answer: the throughput ceiling. */
 export async function closedLoop(url: string, bodies: () => string, concurrency: number, seconds: number): Promise<LoadResult> {
   const latencies: number[] = [];
-  let ok = 0;
-  let failed = 0;
+  const statuses: number[] = [];
   const start = performance.now();
   const end = start + seconds * 1000;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < end) {
         const t = performance.now();
-        const status = await post(url, bodies());
+        statuses.push(await post(url, bodies()));
         latencies.push(performance.now() - t);
-        if (status === 200) ok++;
-        else failed++;
       }
     }),
   );
-  return summarise(latencies, ok, failed, (performance.now() - start) / 1000);
+  return summarise(latencies, statuses, (performance.now() - start) / 1000);
 }
 
 /**
@@ -62,8 +64,7 @@ export async function closedLoop(url: string, bodies: () => string, concurrency:
  */
 export async function paced(url: string, bodies: () => string, rate: number, seconds: number, stopped: () => boolean = () => false): Promise<LoadResult> {
   const latencies: number[] = [];
-  let ok = 0;
-  let failed = 0;
+  const statuses: number[] = [];
   const total = Math.round(rate * seconds);
   const start = performance.now() + 50;
   const pending: Promise<void>[] = [];
@@ -77,11 +78,10 @@ export async function paced(url: string, bodies: () => string, rate: number, sec
     pending.push(
       post(url, body).then((status) => {
         latencies.push(performance.now() - from);
-        if (status === 200) ok++;
-        else failed++;
+        statuses.push(status);
       }),
     );
   }
   await Promise.all(pending);
-  return summarise(latencies, ok, failed, (performance.now() - start) / 1000);
+  return summarise(latencies, statuses, (performance.now() - start) / 1000);
 }

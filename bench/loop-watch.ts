@@ -38,8 +38,8 @@ const gcTotals = (m: Map<string, number>) => {
 /**
  * Each hop of a decision waits for its process's event loop. Watches the loops over a window
  * of a benchmark: the services' through their own metrics (prom-client's event-loop delay,
- * reset at each scrape, and garbage collection totals), and this process (the simulator and
- * the load generator) with a timer of the same period.
+ * reset at each scrape, and garbage collection totals), and this process (the simulator's)
+ * with a timer of the same period.
  */
 export async function watchLoops(services: ServiceProcess[]): Promise<{ stop(): Promise<Map<string, LoopFigures>> }> {
   const before = new Map(await Promise.all(services.map(async (s) => [s, await scrape(s.port)] as const)));
