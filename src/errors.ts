@@ -18,6 +18,16 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * A transaction whose COMMIT went out and whose connection failed before PostgreSQL answered:
+ * it may have committed. Doing its work again may do it twice.
+ */
+export class CommitOutcomeUnknownError extends AppError {
+  constructor(cause: unknown) {
+    super('commit_outcome_unknown', 'The database may have committed the transaction; its answer was lost', { cause });
+  }
+}
+
 export class ConfigError extends AppError {
   constructor(readonly problems: string[]) {
     super('config_invalid', `Invalid configuration:\n  - ${problems.join('\n  - ')}`);

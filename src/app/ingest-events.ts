@@ -1,6 +1,7 @@
 import type { PbxEvent } from '../domain/call-events.js';
 import { statement, type Db, type Tx } from '../db/prisma.js';
 import type { Logger } from '../logger.js';
+import { CommitOutcomeUnknownError } from '../errors.js';
 import { metrics } from '../metrics.js';
 import type { Decided, ReportRef } from './process-report.js';
 import { scrubEvent, sealEvent } from './event-seal.js';
@@ -29,10 +30,10 @@ export interface StoredReport {
  * collide on dedup_key and are dropped. A report that belongs to no attempt of ours (the PBX
  * reports every call it carries) is kept for diagnosis, without digits, already processed:
  * attempts are stored before their dial goes out, so nothing that comes later could claim it.
- * Returns the rest, for processing. With `decide`, a code entry among the events, its call
- * is processed in the same transaction, and the reports that took are not returned.
+ * Returns the rest, for processing. With `decide`, what it processes in the same transaction
+ * (the call of a code entry among the events) is not returned.
  */
-async function storeEvents(deps: IngestDeps, events: PbxEvent[], decide?: ReportRef): Promise<{ pending: StoredReport[]; decided: Decided | null }> {
+async function storeEvents(deps: IngestDeps, events: PbxEvent[], decide?: (tx: Tx) => Promise<Decided>): Promise<{ pending: StoredReport[]; decided: Decided | null }> {
   const insert = statement(
     `INSERT INTO pbx_report (dedup_key, received_at, action, pbx_call_id, leg_id, phone, event, processed_at, call_id)
      SELECT r.dedup_key, r.received_at, r.action, r.pbx_call_id, r.leg_id, r.phone,
@@ -56,14 +57,17 @@ async function storeEvents(deps: IngestDeps, events: PbxEvent[], decide?: Report
   // PostgreSQL re-plans a prepared statement at every run while a plan made for the values at
   // hand looks cheaper than the generic one, and for arrays of known length it always does:
   // planning was 43% of this insert's time (docs/BENCHMARKS.md). The setting holds for this
-  // transaction only, and all four statements leave in one write, so it costs no round trip.
+  // transaction only, and it leaves in the insert's socket write, so it costs no round trip.
   const sent = await deps.prisma.transaction(async (tx) => {
     tx.send(statement(`SET LOCAL plan_cache_mode = force_generic_plan`));
     const rows = tx.send<{ id: bigint; pbx_call_id: string | null; call_id: string | null; action: string; pending: boolean }>(insert);
-    if (!decide || !deps.decide) return { rows, decided: null };
-    // The call's statements plan as they do elsewhere.
+    if (!decide) return { rows, decided: null };
+    // The call's statements plan as they do elsewhere. A decision holds the PBX's request and
+    // the reports' dedup keys: rather than wait long for the call's lock, it gives up, and
+    // the reports are stored alone and processed as usual.
     tx.send(statement(`SET LOCAL plan_cache_mode TO DEFAULT`));
-    return { rows, decided: await deps.decide.inTransaction(tx, decide) };
+    tx.send(statement(`SET LOCAL lock_timeout = '${DECIDE_LOCK_TIMEOUT}'`));
+    return { rows, decided: await decide(tx) };
   });
   const rows = await sent.rows;
   countReports(events, rows);
@@ -71,6 +75,9 @@ async function storeEvents(deps: IngestDeps, events: PbxEvent[], decide?: Report
   const pending = rows.filter((r) => r.pending && !taken.has(r.id)).map((r) => ({ id: r.id, pbxCallId: r.pbx_call_id!, callId: r.call_id!, awaited: r.action === 'code' }));
   return { pending, decided: sent.decided };
 }
+
+/** How long a decision made with its insert waits for its call's lock (held for milliseconds as a rule). */
+const DECIDE_LOCK_TIMEOUT = '500ms';
 
 function countReports(events: PbxEvent[], stored: { action: string }[]): void {
   const sent = new Map<string, number>();
@@ -141,7 +148,7 @@ export class ReportIngest {
     const events = batch.flatMap((b) => b.events);
     const calls = callsOf(events);
     const earlier = [...this.underWay].filter((u) => [...calls].some((c) => u.calls.has(c))).map((u) => u.stored);
-    const code = this.deps.decide ? events.find((e) => e.type === 'code') : undefined;
+    const code = this.deps.decide && events.find((e) => e.type === 'code');
     // A code entry is decided with its insert, so it waits for the inserts of its call under
     // way (most often its '#' key's) to end: the decision must see every report before it.
     const insert = { calls, stored: code && earlier.length ? Promise.allSettled(earlier).then(() => this.store(events, code)) : this.store(events, code) };
@@ -161,7 +168,7 @@ export class ReportIngest {
     if (stored.decided) {
       const send: Promise<void> = stored.decided
         .afterCommit()
-        .catch((err: Error) => this.deps.decide?.log.warn({ event: 'report.route_failed', err: err.message }, 'routing after a code entry failed'))
+        .catch((err: Error) => this.deps.decide?.log.warn({ event: 'report.route_unrecorded', err: err.message }, 'how a routing action went was not recorded; its request may have gone out'))
         .finally(() => this.sending.delete(send));
       this.sending.add(send);
     }
@@ -169,20 +176,26 @@ export class ReportIngest {
     if (pending.length) void Promise.allSettled(earlier).then(() => this.deps.handOut(pending));
   }
 
-  /** Stores, and decides in the same transaction if asked; a decision that fails is left to processing as usual. */
+  /**
+   * Stores, and decides the code entry's call in the same transaction. When that fails, the
+   * reports are stored alone and processed as usual; but not when the transaction may have
+   * committed, since a code report has no dedup key and would be stored twice.
+   */
   private async store(events: PbxEvent[], code: ReportRef | undefined): ReturnType<typeof storeEvents> {
-    if (!code || !this.deps.decide) return storeEvents(this.deps, events);
+    const decide = this.deps.decide;
+    if (!code || !decide) return storeEvents(this.deps, events);
     try {
-      return await storeEvents(this.deps, events, code);
+      return await storeEvents(this.deps, events, (tx) => decide.inTransaction(tx, code));
     } catch (err) {
-      this.deps.decide.log.warn({ event: 'report.decide_failed', err: (err as Error).message }, 'code entry not decided with its insert; stored alone');
+      if (err instanceof CommitOutcomeUnknownError) throw err;
+      decide.log.warn({ event: 'report.decide_failed', err: (err as Error).message }, 'code entry not decided with its insert; storing it alone');
       return storeEvents(this.deps, events);
     }
   }
 
-  /** Waits for the routing actions of the decisions made here to be sent (at shutdown). */
+  /** Waits for the inserts under way and the routing actions of the decisions made here (at shutdown). */
   async drain(): Promise<void> {
-    while (this.sending.size) await Promise.all([...this.sending]);
+    while (this.underWay.size || this.sending.size) await Promise.allSettled([...[...this.underWay].map((u) => u.stored), ...this.sending]);
   }
 
   /** Takes out of the queue the reports that belong to the calls of `events`. */

@@ -43,7 +43,7 @@ export type ReportRef = Extract<CallKey, { report: unknown }>['report'];
 
 /** A code entry's call, processed in the transaction that stores the entry's report. */
 export interface Decided {
-  /** The reports processed, of those just stored. */
+  /** The reports it processed: the call's pending ones, those just stored among them. */
   taken: bigint[];
   /** Sends the routing actions decided, once the transaction has committed. */
   afterCommit: () => Promise<void>;

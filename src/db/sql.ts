@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import pg from 'pg';
 import { ACTIVE_STATUSES } from '../domain/outcomes.js';
+import { CommitOutcomeUnknownError } from '../errors.js';
 
 /** The live call statuses as an SQL list, for `status IN (...)`. */
 export const ACTIVE_STATUS_SQL = ACTIVE_STATUSES.map((s) => `'${s}'`).join(', ');
@@ -62,7 +63,11 @@ export interface Tx extends Sql {
 }
 
 export interface SqlPool extends Sql {
-  /** Runs `fn` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
+  /**
+   * Runs `fn` in one transaction on one connection: committed if it resolves, rolled back if
+   * it throws. Fails with CommitOutcomeUnknownError when the connection failed after the
+   * COMMIT went out, before PostgreSQL answered.
+   */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
 }
 
@@ -136,10 +141,12 @@ export function sqlPool(pool: pg.Pool): SqlPool {
         return p;
       };
       const sql = coalescing(client);
+      let committing = false;
       try {
         send(sql.execute('BEGIN'));
         const result = await fn({ ...sql, send: (s) => send(sql.query(s.text, ...s.values)) });
         send(sql.execute('COMMIT'));
+        committing = true;
         const failed = await firstFailure(unanswered);
         if (failed) throw failed;
         return result;
@@ -150,7 +157,9 @@ export function sqlPool(pool: pg.Pool): SqlPool {
         await client.query('ROLLBACK').catch((e: Error) => {
           broken ??= e;
         });
-        throw first;
+        // An error PostgreSQL sent means it rolled back; a connection lost after the COMMIT
+        // went out may have been lost after it committed.
+        throw committing && !(first instanceof pg.DatabaseError) ? new CommitOutcomeUnknownError(first) : first;
       } finally {
         client.off('error', onError);
         client.release(broken);

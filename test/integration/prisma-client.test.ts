@@ -1,9 +1,11 @@
+import net, { type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureDatabase } from '../../src/db/ensure-database.js';
 import { applyMigrations } from '../../src/db/migrate.js';
 import { createDb, runTogether, statement, together } from '../../src/db/prisma.js';
-import { queryDatabase, testDatabases } from '../support/test-databases.js';
+import { CommitOutcomeUnknownError } from '../../src/errors.js';
+import { isSocketUrl, queryDatabase, testDatabases } from '../support/test-databases.js';
 
 const databases = testDatabases('client');
 afterAll(() => databases.dropAll());
@@ -76,6 +78,46 @@ describe('createDb', { timeout: 60_000 }, () => {
       await expect.poll(async () => (await queryDatabase<{ n: number }>(url, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`))[0]!.n).toBe(0);
     } finally {
       await db.$disconnect();
+    }
+  });
+
+  it('says a transaction may have committed when its connection drops after the COMMIT went out, and not when PostgreSQL refused it', async () => {
+    const url = databases.url('commit');
+    await ensureDatabase(url);
+    // A proxy in front of PostgreSQL that the test can cut, as a network or a restart would.
+    const server = new URL(url);
+    const upstream = isSocketUrl(url) ? { path: `${server.searchParams.get('host')}/.s.PGSQL.${server.port || 5432}` } : { host: server.hostname, port: Number(server.port || 5432) };
+    const sockets = new Set<net.Socket>();
+    const proxy = net.createServer((client) => {
+      const pg = net.connect(upstream);
+      for (const s of [client, pg]) {
+        sockets.add(s);
+        s.on('error', () => {});
+      }
+      client.pipe(pg).pipe(client);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const through = new URL(url);
+    through.searchParams.delete('host');
+    through.hostname = '127.0.0.1';
+    through.port = String((proxy.address() as AddressInfo).port);
+    const db = createDb(through.toString(), 1);
+    try {
+      await db.execute('CREATE TABLE t (n int PRIMARY KEY)');
+      // PostgreSQL answered: the transaction surely rolled back.
+      await expect(db.transaction(async (tx) => void tx.send(statement('INSERT INTO t VALUES (1), (1)')))).rejects.toMatchObject({ code: '23505' });
+      // Failed before its COMMIT went out: the failure itself.
+      await expect(db.transaction(async () => Promise.reject(new Error('changed my mind')))).rejects.toThrow('changed my mind');
+      // Cut while the COMMIT waits behind a slow statement: it may or may not have committed.
+      const cut = db.transaction(async (tx) => {
+        tx.send(statement('SELECT pg_sleep(0.5)'));
+        tx.send(statement('INSERT INTO t VALUES (2)'));
+      });
+      setTimeout(() => sockets.forEach((s) => s.destroy()), 200);
+      await expect(cut).rejects.toBeInstanceOf(CommitOutcomeUnknownError);
+    } finally {
+      await db.$disconnect();
+      proxy.close();
     }
   });
 

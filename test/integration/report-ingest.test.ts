@@ -5,14 +5,17 @@ import { ReportIngest, type IngestDeps, type StoredReport } from '../../src/app/
 import { decideIn, type ProcessReportDeps } from '../../src/app/process-report.js';
 import type { ClaimedAction } from '../../src/app/send-routing-action.js';
 import type { PbxEvent } from '../../src/domain/call-events.js';
+import { hashCode } from '../../src/domain/codes.js';
 import { createDb } from '../../src/db/prisma.js';
 import { createLogger } from '../../src/logger.js';
 import { smsCall, useEngine } from '../support/engine-harness.js';
 
 const e = useEngine();
 
-/** Deciding as the runtime does, with its routing actions and log lines kept for the test. */
-function deciding(settingsFor?: ProcessReportDeps['settingsFor']): { decide: NonNullable<IngestDeps['decide']>; routed: ClaimedAction[]; logged: { event?: string }[] } {
+/** Deciding as the runtime does, with its routing actions (given to `deliver`) and log lines kept for the test. */
+function deciding(
+  opts: { settingsFor?: ProcessReportDeps['settingsFor']; deliver?: (a: ClaimedAction) => Promise<void> } = {},
+): { decide: NonNullable<IngestDeps['decide']>; routed: ClaimedAction[]; logged: { event?: string }[] } {
   const routed: ClaimedAction[] = [];
   const logged: { event?: string }[] = [];
   const log = createLogger({ level: 'warn', destination: new Writable({ write: (chunk, _enc, done) => (logged.push(JSON.parse(String(chunk))), done()) }) });
@@ -21,8 +24,11 @@ function deciding(settingsFor?: ProcessReportDeps['settingsFor']): { decide: Non
     prisma: e.prisma,
     log,
     codeSecret: 'code-secret-0123456789',
-    settingsFor: settingsFor ?? ((id, tx) => settings.get(tx, id)),
-    deliverRoutingAction: async (a) => void routed.push(a),
+    settingsFor: opts.settingsFor ?? ((id, tx) => settings.get(tx, id)),
+    deliverRoutingAction: async (a) => {
+      routed.push(a);
+      await opts.deliver?.(a);
+    },
   };
   return { decide: { inTransaction: (tx, report) => decideIn(deps, tx, report), log }, routed, logged };
 }
@@ -187,16 +193,53 @@ describe('reports arriving together', () => {
   it('store a code entry all the same when deciding it fails, and leave it to processing as usual', async () => {
     const callId = await finishedCall('13500000103');
     const handedOut: StoredReport[] = [];
-    const { decide, logged } = deciding(async () => {
-      throw new Error('settings unreadable');
+    const { decide, logged } = deciding({
+      settingsFor: async () => {
+        throw new Error('settings unreadable');
+      },
     });
     const ingest = new ReportIngest({ prisma: e.prisma, codeSecret: 'code-secret-0123456789', handOut: (reports) => void handedOut.push(...reports), decide });
-    const entry = code(callId, 3000);
+    // As the PBX sends it: a code report has no dedup key, so a second insert would not be refused.
+    const entry = { ...code(callId, 3000), dedupKey: null };
     await ingest.ingest([entry]);
     const rows = await e.prisma.query<{ id: bigint; processed: boolean }>(`SELECT id, processed_at IS NOT NULL AS processed FROM pbx_report WHERE pbx_call_id = $1 AND action = 'code' AND received_at = $2`, callId, entry.receivedAt);
     expect(rows).toEqual([{ id: expect.any(BigInt), processed: false }]);
     await expect.poll(() => handedOut.map((r) => r.id)).toEqual([rows[0]!.id]);
     expect(logged.map((l) => l.event)).toEqual(['report.decide_failed']);
+  });
+
+  it('send the routing action of a decision once it is committed, and wait for it to be sent at shutdown', async () => {
+    const pbxCallId = await finishedCall('13500000105');
+    // Back to the moment the caller, having pressed 1, keys the code.
+    const [call] = await e.prisma.query<{ id: string }>(`SELECT call_id AS id FROM dial_attempt WHERE pbx_call_id = $1`, pbxCallId);
+    await e.prisma.execute(
+      `UPDATE call SET status = 'confirmed', outcome = NULL, code_attempts = 0, finished_at = NULL, code_hash = $2,
+         attempt = jsonb_build_object('no', 1, 'pbxCallId', $3::text, 'legId', a.leg_id, 'unknown', false, 'answered', true, 'confirmed', true, 'keysSeen', 0)
+       FROM dial_attempt a WHERE call.id = $1::uuid AND a.call_id = call.id`,
+      call!.id,
+      hashCode('code-secret-0123456789', call!.id, '482913'),
+      pbxCallId,
+    );
+    let release!: () => void;
+    const sending = new Promise<void>((r) => (release = r));
+    const committed: unknown[] = [];
+    const { decide, logged } = deciding({
+      deliver: async (a) => {
+        committed.push(await e.prisma.query(`SELECT kind, target, state FROM routing_action WHERE id = $1`, a.id));
+        await sending;
+      },
+    });
+    const ingest = new ReportIngest({ prisma: e.prisma, codeSecret: 'code-secret-0123456789', handOut: () => {}, decide });
+    await ingest.ingest([{ ...code(pbxCallId, 4000), dedupKey: null }]);
+    // Seen from another connection while it is being sent: the right code's transfer, claimed.
+    await expect.poll(() => committed).toEqual([[{ kind: 'transfer', target: '6502', state: 'sending' }]]);
+    let drained = false;
+    const drain = ingest.drain().then(() => (drained = true));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(drained).toBe(false);
+    release();
+    await drain;
+    expect(logged).toEqual([]);
   });
 
   it('are stored by a statement PostgreSQL plans once, not again for each insert', async () => {
