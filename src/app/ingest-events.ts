@@ -104,10 +104,10 @@ function countReports(events: PbxEvent[], stored: { action: string }[]): void {
  * it goes into an insert of its own at once, beside the one under way, taking along the
  * reports of its call that wait (its last keys). That insert's transaction also processes
  * the call (`decide`): each transaction on the decision's path cost it a round trip and a
- * commit of 2-6 ms on the benchmarks' machine (docs/BENCHMARKS.md). Stored reports are handed out for
- * processing only once the inserts under way with reports of the same calls have ended, so
- * that processing sees a call's reports in the order they came, and waits for no other's;
- * for the same reason a code entry's insert starts only once those have ended.
+ * commit of 2-6 ms on the benchmarks' machine (docs/BENCHMARKS.md). Stored reports are
+ * handed out for processing only once the inserts under way with reports of the same calls
+ * have ended, so that processing sees a call's reports in the order they came, and waits for
+ * no other's; for the same reason a code entry's insert starts only once those have ended.
  */
 export class ReportIngest {
   private readonly waiting: Waiting[] = [];
