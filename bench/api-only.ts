@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PbxSimulator } from '../src/simulator/pbx-simulator.js';
 import { API_KEY, freePort, spawnService, stopService, waitReady, type ServiceProcess } from '../test/support/process-harness.js';
-import { testDatabases } from '../test/support/test-databases.js';
+import { deleteRedisKeys, testDatabases } from '../test/support/test-databases.js';
 
 export interface ApiOnly {
   api: ServiceProcess;
@@ -19,11 +19,13 @@ export async function startApiOnly(label: string, env: NodeJS.ProcessEnv = {}): 
   const databaseUrl = dbs.url(label);
   const sim = await new PbxSimulator({ timeScale: 1 }).start();
   const port = await freePort();
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const redisPrefix = `codecall-bench-${randomBytes(3).toString('hex')}`;
   const api = spawnService('api', port, {
     NODE_ENV: 'test',
     DATABASE_URL: databaseUrl,
-    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    REDIS_PREFIX: `codecall-bench-${randomBytes(3).toString('hex')}`,
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: redisPrefix,
     PBX_URL: sim.url,
     PBX_USERNAME: 'api',
     PBX_PASSWORD: 'password',
@@ -40,6 +42,7 @@ export async function startApiOnly(label: string, env: NodeJS.ProcessEnv = {}): 
       await stopService(api, 'SIGKILL');
       await sim.stop();
       await dbs.dropAll();
+      await deleteRedisKeys(redisUrl, redisPrefix);
     },
   };
 }

@@ -8,7 +8,7 @@ import { createDb, type Db } from '../../src/db/prisma.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { startRuntime, type Runtime } from '../../src/main/runtime.js';
 import { PbxSimulator, type PbxSimulatorOptions } from '../../src/simulator/pbx-simulator.js';
-import { testDatabases } from './test-databases.js';
+import { deleteRedisKeys, testDatabases } from './test-databases.js';
 
 export const API_KEY = 'test-api-key-0123456789';
 
@@ -34,11 +34,12 @@ export async function startEngine(opts: { sim?: PbxSimulatorOptions; env?: Recor
   const sim = await new PbxSimulator({ timeScale: 0.05, mediaDir, ...opts.sim }).start();
   const dbs = testDatabases('engine');
   const databaseUrl = dbs.url('db');
+  const redisPrefix = `codecall-test-${randomBytes(4).toString('hex')}`;
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: databaseUrl,
     REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-    REDIS_PREFIX: `codecall-test-${randomBytes(4).toString('hex')}`,
+    REDIS_PREFIX: redisPrefix,
     PORT: '0',
     PBX_URL: sim.url,
     PBX_USERNAME: 'api',
@@ -89,6 +90,7 @@ export async function startEngine(opts: { sim?: PbxSimulatorOptions; env?: Recor
       await sim.stop();
       await prisma.$disconnect();
       await dbs.dropAll();
+      await deleteRedisKeys(config.redis.url, redisPrefix);
       rmSync(mediaDir, { recursive: true, force: true });
     },
   };
