@@ -9,7 +9,7 @@ import { callbackDelivery } from './callbacks.js';
 import { addTimeline, timelineEntry } from './timeline.js';
 import type { CampaignSettings } from './campaign-policy.js';
 import type { ClaimedAction } from './send-routing-action.js';
-import { reportOwnerJoin } from './report-owner.js';
+import { reportOwnerJoin, type ReportRef } from './report-owner.js';
 
 /** A call row locked for update, with what the machine needs. */
 export interface LockedCall {
@@ -50,7 +50,7 @@ interface CallRow {
 }
 
 /** A call, by its id or as the owner of a report: the attempt the report's ids or number name (see reportOwnerJoin). */
-export type CallKey = { callId: string } | { report: { pbxCallId: string; legId: string | null; phone: string | null } };
+export type CallKey = { callId: string } | { report: ReportRef };
 
 /** The call's id as an SQL expression of parameters $1 to $n, with their values. */
 export function callIdSql(key: CallKey): { sql: string; values: unknown[] } {

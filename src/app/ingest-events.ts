@@ -3,9 +3,9 @@ import { statement, type Db, type Tx } from '../db/prisma.js';
 import type { Logger } from '../logger.js';
 import { CommitOutcomeUnknownError } from '../errors.js';
 import { metrics } from '../metrics.js';
-import type { Decided, ReportRef } from './process-report.js';
+import type { Decided } from './process-report.js';
 import { scrubEvent, sealEvent } from './event-seal.js';
-import { reportOwnerJoin } from './report-owner.js';
+import { reportOwnerJoin, type ReportRef } from './report-owner.js';
 
 export interface IngestDeps {
   prisma: Db;

@@ -5,7 +5,7 @@ import { applyInput, callIdSql, lockCall, type CallKey, type LockedCall, type Tr
 import type { ClaimedAction } from './send-routing-action.js';
 import { timelineEntry } from './timeline.js';
 import { openEvent, scrubEvent, type StoredEvent } from './event-seal.js';
-import { reportOwnerJoin } from './report-owner.js';
+import { reportOwnerJoin, type ReportRef } from './report-owner.js';
 
 export interface ProcessReportDeps extends TransitionDeps {
   prisma: Db;
@@ -37,9 +37,6 @@ export async function processReport(deps: ProcessReportDeps, reportId: bigint, k
   const { actions } = await deps.prisma.transaction((tx) => processPendingIn(deps, tx, { callId }, reportId));
   await deliverAll(deps, actions);
 }
-
-/** What identifies the call a report is about. */
-export type ReportRef = Extract<CallKey, { report: unknown }>['report'];
 
 /** A code entry's call, processed in the transaction that stores the entry's report. */
 export interface Decided {

@@ -1,3 +1,10 @@
+/** What names the call a report is about: the PBX's ids for it, and the number called. */
+export interface ReportRef {
+  pbxCallId: string;
+  legId: string | null;
+  phone: string | null;
+}
+
 /**
  * SQL that finds the attempt a report belongs to, as `owner(call_id, no)`, for a row `r` with
  * the report's pbx_call_id, leg_id and phone: by the PBX's call or leg id, the newest attempt
