@@ -61,10 +61,11 @@ async function loadedRound(c: Cluster, round: number) {
   const others = await submit(c, numbers(c, othersPrefix, OTHERS, 5), { maxConcurrent: OTHERS, callsPerSecond: 100, maxDialAttempts: 1 });
   const othersLive = () => c.sim.liveCalls().filter((x) => x.phone.startsWith(othersPrefix)).length;
   await until('the other calls to ring', () => othersLive() >= OTHERS, 60_000);
+  const background = pacedFromElsewhere(c.sim.reportUrl!, 300, 120);
+  await background.started;
   const loops = await watchLoops(c.processes.filter((p) => p.child.exitCode === null));
   const loadFrom = Date.now();
   let measuredDone = false;
-  const background = pacedFromElsewhere(c.sim.reportUrl!, 300, 120);
   // The load ends when the first of the others gives up ringing: their failures are a load of their own.
   let loadUntil = Infinity;
   const watch = (async () => {
