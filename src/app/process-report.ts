@@ -11,6 +11,8 @@ export interface ProcessReportDeps extends TransitionDeps {
   prisma: Db;
   log: Logger;
   deliverRoutingAction: (action: ClaimedAction) => Promise<void>;
+  /** Readies the PBX connection for a routing action expected within a second. */
+  prepareRoutingAction: () => void;
 }
 
 /**
@@ -52,6 +54,8 @@ export interface Decided {
  * hold waits for it (docs/BENCHMARKS.md).
  */
 export async function decideIn(deps: ProcessReportDeps, tx: Tx, report: ReportRef): Promise<Decided> {
+  // The transfer follows the commit: its connection to the PBX opens while the decision is made.
+  deps.prepareRoutingAction();
   const { actions, taken } = await processPendingIn(deps, tx, { report });
   return { taken, afterCommit: () => deliverAll(deps, actions) };
 }

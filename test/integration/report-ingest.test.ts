@@ -15,8 +15,9 @@ const e = useEngine();
 /** Deciding as the runtime does, with its routing actions (given to `deliver`) and log lines kept for the test. */
 function deciding(
   opts: { settingsFor?: ProcessReportDeps['settingsFor']; deliver?: (a: ClaimedAction) => Promise<void> } = {},
-): { decide: NonNullable<IngestDeps['decide']>; routed: ClaimedAction[]; logged: { event?: string }[] } {
+): { decide: NonNullable<IngestDeps['decide']>; routed: ClaimedAction[]; logged: { event?: string }[]; steps: string[] } {
   const routed: ClaimedAction[] = [];
+  const steps: string[] = [];
   const logged: { event?: string }[] = [];
   const log = createLogger({ level: 'warn', destination: new Writable({ write: (chunk, _enc, done) => (logged.push(JSON.parse(String(chunk))), done()) }) });
   const settings = new CampaignSettingsCache({ entry: '6500', success: '6502', retry: '6503', fail: null }, 1000);
@@ -27,10 +28,12 @@ function deciding(
     settingsFor: opts.settingsFor ?? ((id, tx) => settings.get(tx, id)),
     deliverRoutingAction: async (a) => {
       routed.push(a);
+      steps.push(`deliver ${a.kind}`);
       await opts.deliver?.(a);
     },
+    prepareRoutingAction: () => void steps.push('prepare'),
   };
-  return { decide: { inTransaction: (tx, report) => decideIn(deps, tx, report), log }, routed, logged };
+  return { decide: { inTransaction: (tx, report) => decideIn(deps, tx, report), log }, routed, logged, steps };
 }
 
 /** The PBX call id of the one call of a finished campaign. */
@@ -208,7 +211,7 @@ describe('reports arriving together', () => {
     expect(logged.map((l) => l.event)).toEqual(['report.decide_failed']);
   });
 
-  it('send the routing action of a decision once it is committed, and wait for it to be sent at shutdown', async () => {
+  it('send the routing action of a decision once it is committed, its PBX connection readied while deciding, and wait for it to be sent at shutdown', async () => {
     const pbxCallId = await finishedCall('13500000105');
     // Back to the moment the caller, having pressed 1, keys the code.
     const [call] = await e.prisma.query<{ id: string }>(`SELECT call_id AS id FROM dial_attempt WHERE pbx_call_id = $1`, pbxCallId);
@@ -223,7 +226,7 @@ describe('reports arriving together', () => {
     let release!: () => void;
     const sending = new Promise<void>((r) => (release = r));
     const committed: unknown[] = [];
-    const { decide, logged } = deciding({
+    const { decide, logged, steps } = deciding({
       deliver: async (a) => {
         committed.push(await e.prisma.query(`SELECT kind, target, state FROM routing_action WHERE id = $1`, a.id));
         await sending;
@@ -233,6 +236,7 @@ describe('reports arriving together', () => {
     await ingest.ingest([{ ...code(pbxCallId, 4000), dedupKey: null }]);
     // Seen from another connection while it is being sent: the right code's transfer, claimed.
     await expect.poll(() => committed).toEqual([[{ kind: 'transfer', target: '6502', state: 'sending' }]]);
+    expect(steps).toEqual(['prepare', 'deliver transfer']);
     let drained = false;
     const drain = ingest.drain().then(() => (drained = true));
     await new Promise((r) => setTimeout(r, 200));

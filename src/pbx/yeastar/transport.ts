@@ -1,5 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
+import net, { type Socket } from 'node:net';
+import tls from 'node:tls';
 import { PbxOutcomeUnknownError, PbxUnavailableError } from '../pbx-errors.js';
 
 export interface TransportOptions {
@@ -13,9 +15,10 @@ export interface TransportOptions {
 /**
  * POSTs JSON and parses the JSON answer. Tells apart a request that surely never reached
  * the PBX (PbxUnavailableError: refused, DNS, reset before the body was sent) from one that
- * may have been acted on (PbxOutcomeUnknownError: timeout or cut after sending).
+ * may have been acted on (PbxOutcomeUnknownError: timeout or cut after sending). Goes over
+ * `connection` when given one opened ahead (Preconnections), else over a new connection.
  */
-export function postJson(url: URL, body: unknown, opts: TransportOptions): Promise<unknown> {
+export function postJson(url: URL, body: unknown, opts: TransportOptions, connection?: Socket): Promise<unknown> {
   const payload = Buffer.from(body === undefined ? '' : JSON.stringify(body));
   const isHttps = url.protocol === 'https:';
   const lib = isHttps ? https : http;
@@ -33,7 +36,9 @@ export function postJson(url: URL, body: unknown, opts: TransportOptions): Promi
       {
         method: 'POST',
         headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': payload.length, connection: 'close' },
-        agent: false,
+        // One request per connection (the PBX closes it after its answer): a new one, or one
+        // opened ahead of the request.
+        ...(connection ? { createConnection: () => connection } : { agent: false }),
         ...(isHttps ? { ca: opts.ca, rejectUnauthorized: !opts.insecure } : {}),
       },
       (res) => {
@@ -69,4 +74,60 @@ export function postJson(url: URL, body: unknown, opts: TransportOptions): Promi
     });
     req.end(payload);
   });
+}
+
+/**
+ * Connections to the PBX opened ahead of a request that is expected soon. The PBX takes one
+ * request per connection, so each request otherwise waits for a TCP handshake, and over
+ * HTTPS (the PBX's default) a TLS one too, before its bytes leave; opened while a caller's
+ * code is being decided, the connection is ready when the transfer is. Each is used once;
+ * one not used within `ttlMs` is closed, since a PBX may drop idle connections itself.
+ */
+export class Preconnections {
+  private readonly open: { socket: Socket; forget: () => void }[] = [];
+
+  constructor(
+    private readonly origin: URL,
+    private readonly opts: TransportOptions,
+    private readonly max = 8,
+    private readonly ttlMs = 1_000,
+  ) {}
+
+  /** Opens one more connection, unless `max` wait unused already. */
+  prepare(): void {
+    if (this.open.length >= this.max) return;
+    const port = Number(this.origin.port) || (this.origin.protocol === 'https:' ? 443 : 80);
+    const host = this.origin.hostname.replace(/^\[(.*)\]$/, '$1');
+    const socket =
+      this.origin.protocol === 'https:'
+        ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ca: this.opts.ca, rejectUnauthorized: !this.opts.insecure })
+        : net.connect({ host, port });
+    const expiry = setTimeout(() => socket.destroy(), this.ttlMs).unref();
+    // One that fails or is closed before it is taken is dropped: its request opens its own.
+    const forget = () => {
+      clearTimeout(expiry);
+      socket.off('error', forget).off('close', forget);
+      const i = this.open.indexOf(entry);
+      if (i >= 0) this.open.splice(i, 1);
+    };
+    const entry = { socket, forget };
+    socket.on('error', forget).on('close', forget);
+    this.open.push(entry);
+  }
+
+  /** The oldest connection opened ahead and still usable, now the caller's; or none. */
+  take(): Socket | undefined {
+    for (let entry = this.open[0]; entry; entry = this.open[0]) {
+      entry.forget();
+      // readOnly: the PBX has closed its side already.
+      if (!entry.socket.destroyed && entry.socket.readyState !== 'readOnly') return entry.socket;
+      entry.socket.destroy();
+    }
+    return undefined;
+  }
+
+  /** Closes the connections not used (at shutdown). */
+  close(): void {
+    for (let s = this.take(); s; s = this.take()) s.destroy();
+  }
 }

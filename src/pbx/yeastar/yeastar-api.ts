@@ -3,7 +3,7 @@ import type { Logger } from '../../logger.js';
 import { metrics } from '../../metrics.js';
 import { PbxAuthError, PbxOutcomeUnknownError, PbxRejectedError, PbxUnavailableError, wasNotSent } from '../pbx-errors.js';
 import { describeErrno, TOKEN_ERRNOS } from './errnos.js';
-import { postJson, type TransportOptions } from './transport.js';
+import { postJson, Preconnections, type TransportOptions } from './transport.js';
 
 /** Where the PBX should POST its reports, in the shape login and heartbeat take. */
 export interface ReportTarget {
@@ -45,10 +45,17 @@ export class YeastarApi {
   private unreachableStreak = 0;
   private readonly now: () => number;
   private readonly authBackoffMs: number;
+  private readonly preconnections: Preconnections;
 
   constructor(private readonly opts: YeastarApiOptions) {
     this.now = opts.now ?? Date.now;
     this.authBackoffMs = opts.authBackoffMs ?? 10 * 60_000;
+    this.preconnections = new Preconnections(opts.baseUrl, opts.transport);
+  }
+
+  /** Opens a connection for a request expected within a second, so that it need not wait for handshakes. */
+  preconnect(): void {
+    this.preconnections.prepare();
   }
 
   /** Why requests are being refused without asking the PBX, if they are. */
@@ -95,6 +102,7 @@ export class YeastarApi {
   }
 
   async logout(): Promise<void> {
+    this.preconnections.close();
     const token = this.token;
     if (!token) return;
     this.token = null;
@@ -155,7 +163,7 @@ export class YeastarApi {
     const end = metrics.pbxRequests.startTimer({ endpoint });
     let answer: unknown;
     try {
-      answer = await postJson(url, body, this.opts.transport);
+      answer = await postJson(url, body, this.opts.transport, this.preconnections.take());
       if (typeof answer !== 'object' || answer === null) throw new PbxOutcomeUnknownError(`PBX answered ${endpoint} with something that is not an object`);
     } catch (err) {
       const result = wasNotSent(err) ? 'unreachable' : 'unknown';

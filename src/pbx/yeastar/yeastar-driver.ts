@@ -66,6 +66,10 @@ export class YeastarDriver implements PbxDriver {
     await this.handler(events);
   }
 
+  prepareRequest(): void {
+    this.api.preconnect();
+  }
+
   async dial(req: DialRequest): Promise<{ pbxCallId: string }> {
     const answer = await this.api.request('ivr/dial_outbound', { ivrid: req.ivr, outto: req.phone, fromext: this.opts.fromExt });
     // Success without an id: the call may exist, so its outcome is unknown, not refused.
