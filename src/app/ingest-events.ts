@@ -108,12 +108,18 @@ function countReports(events: PbxEvent[], stored: { action: string }[]): void {
  * handed out for processing only once the inserts under way with reports of the same calls
  * have ended, so that processing sees a call's reports in the order they came, and waits for
  * no other's; for the same reason a code entry's insert starts only once those have ended.
+ * What those inserts stored of the code entry's call is then not handed out: the decision
+ * processes it, and processing it apart would only hold the call's lock while the caller
+ * waits (the PBX sends the '#' key and the code string together).
  */
 export class ReportIngest {
   private readonly waiting: Waiting[] = [];
   private flushing = false;
-  /** Inserts under way, with the PBX calls their reports belong to. */
-  private readonly underWay = new Set<{ calls: Set<string>; stored: Promise<unknown> }>();
+  /**
+   * Inserts under way, with the PBX calls their reports belong to, and those of them whose
+   * code entry waits for the insert to be decided with its own (`leftToDecision`).
+   */
+  private readonly underWay = new Set<{ calls: Set<string>; leftToDecision: Set<string>; stored: Promise<unknown> }>();
   /** Routing actions of decisions made here, being sent. */
   private readonly sending = new Set<Promise<void>>();
 
@@ -147,11 +153,14 @@ export class ReportIngest {
   private async insert(batch: Waiting[]): Promise<void> {
     const events = batch.flatMap((b) => b.events);
     const calls = callsOf(events);
-    const earlier = [...this.underWay].filter((u) => [...calls].some((c) => u.calls.has(c))).map((u) => u.stored);
+    const ofSameCalls = [...this.underWay].filter((u) => [...calls].some((c) => u.calls.has(c)));
+    const earlier = ofSameCalls.map((u) => u.stored);
     const code = this.deps.decide && events.find((e) => e.type === 'code');
     // A code entry is decided with its insert, so it waits for the inserts of its call under
-    // way (most often its '#' key's) to end: the decision must see every report before it.
-    const insert = { calls, stored: code && earlier.length ? Promise.allSettled(earlier).then(() => this.store(events, code)) : this.store(events, code) };
+    // way (most often its '#' key's) to end: the decision must see every report before it,
+    // and processes them.
+    if (code) for (const u of ofSameCalls) for (const c of calls) if (u.calls.has(c)) u.leftToDecision.add(c);
+    const insert = { calls, leftToDecision: new Set<string>(), stored: code && earlier.length ? Promise.allSettled(earlier).then(() => this.store(events, code)) : this.store(events, code) };
     this.underWay.add(insert);
     let stored: Awaited<typeof insert.stored>;
     try {
@@ -172,7 +181,9 @@ export class ReportIngest {
         .finally(() => this.sending.delete(send));
       this.sending.add(send);
     }
-    const { pending } = stored;
+    // What a code entry waiting for this insert will decide with its own is left to it; should
+    // that decision fail, the entry is handed out alone, and its processing takes them along.
+    const pending = stored.pending.filter((r) => !insert.leftToDecision.has(r.pbxCallId));
     if (pending.length) void Promise.allSettled(earlier).then(() => this.deps.handOut(pending));
   }
 

@@ -128,7 +128,7 @@ describe('reports arriving together', () => {
     expect(handedOut).toEqual([[ids[0]!.id], [ids[1]!.id, ids[2]!.id]]);
   });
 
-  it("decide a code entry once the insert of its call under way has ended, with every report of the call in the order it came", async () => {
+  it("decide a code entry once the insert of its call under way has ended, with every report of the call in the order it came, none of them processed apart", async () => {
     const callId = await finishedCall('13500000104');
     const [before] = await e.prisma.query<{ last: bigint }>(`SELECT coalesce(max(id), 0) AS last FROM call_event`);
     const handedOut: bigint[][] = [];
@@ -164,11 +164,40 @@ describe('reports arriving together', () => {
     expect(run.settled.indexOf('first')).toBeLessThan(run.settled.indexOf('code'));
     const rows = await run.rows();
     expect(rows.map((r) => [r.action, r.processed])).toEqual([['ringing', true], ['key', true], ['code', true]]);
-    // Only the first insert's report went out for processing; the decision took it along.
-    expect(handedOut).toEqual([[rows[0]!.id]]);
+    // The first insert's report was left to the decision rather than processed apart, which
+    // would have held the call's lock while the caller waits.
+    expect(handedOut).toEqual([]);
     const timeline = await e.prisma.query<{ kind: string }>(`SELECT e.kind FROM call_event e JOIN call c ON c.id = e.call_id WHERE c.phone = '13500000104' AND e.id > $1 ORDER BY e.id`, before!.last);
     expect(timeline.map((t) => t.kind)).toEqual(['pbx.ringing', 'pbx.key', 'pbx.code']);
     expect(logged).toEqual([]);
+  });
+
+  it("hand out the call's reports that come while its code entry is being decided", async () => {
+    const callId = await finishedCall('13500000106');
+    const [call] = await e.prisma.query<{ id: string }>(`SELECT call_id AS id FROM dial_attempt WHERE pbx_call_id = $1`, callId);
+    const handedOut: bigint[] = [];
+    const { decide } = deciding();
+    const ingest = new ReportIngest({ prisma: e.prisma, codeSecret: 'code-secret-0123456789', handOut: (reports) => void handedOut.push(...reports.map((r) => r.id)), decide });
+    // The decision waits for the call's lock, held by another transaction for a moment.
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let holding!: () => void;
+    const held = new Promise<void>((r) => (holding = r));
+    const blocker = e.prisma.transaction(async (tx) => {
+      await tx.query(`SELECT id FROM call WHERE id = $1::uuid FOR UPDATE`, call!.id);
+      holding();
+      await released;
+    });
+    await held;
+    const keyed = ingest.ingest([code(callId, 5000)]);
+    await new Promise((r) => setTimeout(r, 50));
+    const hungUp: PbxEvent = { type: 'hungup', pbxCallId: callId, legId: `${callId}9`, phone: '13500000106', dedupKey: `burst:${callId}:5001`, receivedAt: new Date() };
+    const later = ingest.ingest([hungUp]);
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    await Promise.all([blocker, keyed, later]);
+    const [bye] = await e.prisma.query<{ id: bigint }>(`SELECT id FROM pbx_report WHERE dedup_key = $1`, `burst:${callId}:5001`);
+    await expect.poll(() => handedOut).toEqual([bye!.id]);
   });
 
   it('decide a code entry in the transaction that stores it: processed before the PBX hears back, and not handed out', async () => {
