@@ -108,18 +108,16 @@ function countReports(events: PbxEvent[], stored: { action: string }[]): void {
  * handed out for processing only once the inserts under way with reports of the same calls
  * have ended, so that processing sees a call's reports in the order they came, and waits for
  * no other's; for the same reason a code entry's insert starts only once those have ended.
- * What those inserts stored of the code entry's call is then not handed out: the decision
- * processes it, and processing it apart would only hold the call's lock while the caller
- * waits (the PBX sends the '#' key and the code string together).
+ * What those inserts stored of the code entry's call is left to the decision rather than
+ * handed out: processing it apart would only hold the call's lock while the caller waits (the
+ * PBX sends the '#' key and the code string together). What the decision did not take, or
+ * all of it when the code entry could not be stored, is handed out after it.
  */
 export class ReportIngest {
   private readonly waiting: Waiting[] = [];
   private flushing = false;
-  /**
-   * Inserts under way, with the PBX calls their reports belong to, and those of them whose
-   * code entry waits for the insert to be decided with its own (`leftToDecision`).
-   */
-  private readonly underWay = new Set<{ calls: Set<string>; leftToDecision: Set<string>; stored: Promise<unknown> }>();
+  /** Inserts under way. */
+  private readonly underWay = new Set<UnderWay>();
   /** Routing actions of decisions made here, being sent. */
   private readonly sending = new Set<Promise<void>>();
 
@@ -157,16 +155,17 @@ export class ReportIngest {
     const earlier = ofSameCalls.map((u) => u.stored);
     const code = this.deps.decide && events.find((e) => e.type === 'code');
     // A code entry is decided with its insert, so it waits for the inserts of its call under
-    // way (most often its '#' key's) to end: the decision must see every report before it,
-    // and processes them.
-    if (code) for (const u of ofSameCalls) for (const c of calls) if (u.calls.has(c)) u.leftToDecision.add(c);
-    const insert = { calls, leftToDecision: new Set<string>(), stored: code && earlier.length ? Promise.allSettled(earlier).then(() => this.store(events, code)) : this.store(events, code) };
+    // way (most often its '#' key's) to end: the decision must see every report before it.
+    const insert: UnderWay = { calls, leftToDecision: [], decidedBy: new Map(), stored: code && earlier.length ? Promise.allSettled(earlier).then(() => this.store(events, code)) : this.store(events, code) };
+    if (code) for (const u of ofSameCalls) u.decidedBy.set(code.pbxCallId, insert);
     this.underWay.add(insert);
-    let stored: Awaited<typeof insert.stored>;
+    let stored: Awaited<UnderWay['stored']>;
     try {
       stored = await insert.stored;
     } catch (err) {
       for (const b of batch) b.reject(err);
+      // Nothing decided: what earlier inserts left to this one goes out as usual.
+      this.handOut(insert, insert.leftToDecision, earlier);
       return;
     } finally {
       this.underWay.delete(insert);
@@ -181,10 +180,22 @@ export class ReportIngest {
         .finally(() => this.sending.delete(send));
       this.sending.add(send);
     }
-    // What a code entry waiting for this insert will decide with its own is left to it; should
-    // that decision fail, the entry is handed out alone, and its processing takes them along.
-    const pending = stored.pending.filter((r) => !insert.leftToDecision.has(r.pbxCallId));
-    if (pending.length) void Promise.allSettled(earlier).then(() => this.deps.handOut(pending));
+    const taken = new Set(stored.decided?.taken);
+    this.handOut(insert, [...insert.leftToDecision.filter((r) => !taken.has(r.id)), ...stored.pending], earlier);
+  }
+
+  /**
+   * Hands out `reports` of `insert` once the `earlier` inserts of their calls have ended, but
+   * for those of a call whose code entry waits for `insert`: they are left to its decision.
+   */
+  private handOut(insert: UnderWay, reports: StoredReport[], earlier: Promise<unknown>[]): void {
+    const out: StoredReport[] = [];
+    for (const r of reports) {
+      const decider = insert.decidedBy.get(r.pbxCallId);
+      if (decider) decider.leftToDecision.push(r);
+      else out.push(r);
+    }
+    if (out.length) void Promise.allSettled(earlier).then(() => this.deps.handOut(out));
   }
 
   /**
@@ -219,6 +230,16 @@ export class ReportIngest {
     }
     return taken;
   }
+}
+
+interface UnderWay {
+  /** The PBX calls its reports belong to. */
+  calls: Set<string>;
+  stored: ReturnType<typeof storeEvents>;
+  /** Code inserts waiting for this one to end, by their PBX call. */
+  decidedBy: Map<string, UnderWay>;
+  /** Reports that earlier inserts left to this one's decision; those it did not take are handed out after it. */
+  leftToDecision: StoredReport[];
 }
 
 interface Waiting {

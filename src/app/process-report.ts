@@ -11,8 +11,8 @@ export interface ProcessReportDeps extends TransitionDeps {
   prisma: Db;
   log: Logger;
   deliverRoutingAction: (action: ClaimedAction) => Promise<void>;
-  /** Readies the PBX connection for a routing action expected within a second. */
-  prepareRoutingAction: () => void;
+  /** PbxDriver.prepareRouting. */
+  prepareRouting: () => void;
 }
 
 /**
@@ -54,8 +54,8 @@ export interface Decided {
  * hold waits for it (docs/BENCHMARKS.md).
  */
 export async function decideIn(deps: ProcessReportDeps, tx: Tx, report: ReportRef): Promise<Decided> {
-  // The transfer follows the commit: its connection to the PBX opens while the decision is made.
-  deps.prepareRoutingAction();
+  // Its routing action follows the commit: the PBX connection opens meanwhile.
+  deps.prepareRouting();
   const { actions, taken } = await processPendingIn(deps, tx, { report });
   return { taken, afterCommit: () => deliverAll(deps, actions) };
 }

@@ -70,7 +70,7 @@ export async function startRuntime(config: Config, roles: Roles, log: Logger): P
   const send = (id: bigint) => sendRoutingAction(routingDeps(), id);
   const deliver = (action: ClaimedAction) => deliverRoutingAction(routingDeps(), action);
   const enqueueReports = (ids: bigint[]) => queues.enqueueReports(ids);
-  const reportDeps = { ...transitions, prisma, log, deliverRoutingAction: deliver, prepareRoutingAction: () => driver?.prepareRequest() };
+  const reportDeps = { ...transitions, prisma, log, deliverRoutingAction: deliver, prepareRouting: () => driver?.prepareRouting() };
   const handoff = new ReportHandoff({
     process: (id, callId) => processReport(reportDeps, id, callId),
     enqueue: enqueueReports,

@@ -45,11 +45,10 @@ export interface PbxDriver {
   /** Places a call to `phone` answered by `ivr`. Resolves with the PBX's call id. */
   dial(req: DialRequest): Promise<{ pbxCallId: string }>;
   /**
-   * Readies the PBX connection for a request expected within a second: a code entry is being
-   * decided, and its caller on hold waits for the transfer. A driver whose requests each open
-   * a connection opens one now; one that keeps its connection does nothing.
+   * A transfer or hang-up is expected within a second (a code entry is being decided, its
+   * caller on hold): a driver that opens a connection per request may open one now.
    */
-  prepareRequest(): void;
+  prepareRouting(): void;
   /** Moves a live call to another number (an IVR, extension, queue...). */
   transfer(call: PbxCallRef, target: string): Promise<void>;
   hangup(call: PbxCallRef): Promise<void>;

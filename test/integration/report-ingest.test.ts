@@ -31,7 +31,7 @@ function deciding(
       steps.push(`deliver ${a.kind}`);
       await opts.deliver?.(a);
     },
-    prepareRoutingAction: () => void steps.push('prepare'),
+    prepareRouting: () => void steps.push('prepare'),
   };
   return { decide: { inTransaction: (tx, report) => decideIn(deps, tx, report), log }, routed, logged, steps };
 }
@@ -189,15 +189,48 @@ describe('reports arriving together', () => {
       await released;
     });
     await held;
-    const keyed = ingest.ingest([code(callId, 5000)]);
-    await new Promise((r) => setTimeout(r, 50));
+    let decided = false;
+    const keyed = ingest.ingest([code(callId, 5000)]).then(() => (decided = true));
+    await expect.poll(async () => (await e.prisma.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`))[0]!.n).toBe(1);
     const hungUp: PbxEvent = { type: 'hungup', pbxCallId: callId, legId: `${callId}9`, phone: '13500000106', dedupKey: `burst:${callId}:5001`, receivedAt: new Date() };
-    const later = ingest.ingest([hungUp]);
-    await new Promise((r) => setTimeout(r, 50));
+    await ingest.ingest([hungUp]);
+    expect(decided).toBe(false);
     release();
-    await Promise.all([blocker, keyed, later]);
+    await Promise.all([blocker, keyed]);
     const [bye] = await e.prisma.query<{ id: bigint }>(`SELECT id FROM pbx_report WHERE dedup_key = $1`, `burst:${callId}:5001`);
     await expect.poll(() => handedOut).toEqual([bye!.id]);
+  });
+
+  it("hand out what was left to a code entry's decision when the entry itself cannot be stored", async () => {
+    const callId = await finishedCall('13500000107');
+    const handedOut: bigint[] = [];
+    const { decide } = deciding();
+    const ingest = new ReportIngest({ prisma: e.prisma, codeSecret: 'code-secret-0123456789', handOut: (reports) => void handedOut.push(...reports.map((r) => r.id)), decide });
+    // The call's report is held up in its insert (another transaction has its dedup key) while
+    // the code entry comes, so the entry waits for it and it is left to the entry's decision.
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let holding!: () => void;
+    const held = new Promise<void>((r) => (holding = r));
+    const blocker = e.prisma
+      .transaction(async (tx) => {
+        await tx.execute(`INSERT INTO pbx_report (dedup_key, received_at, action, event) VALUES ($1, now(), 'ringing', '{}')`, `burst:${callId}:6000`);
+        holding();
+        await released;
+        throw new Error('rolled back');
+      })
+      .catch(() => {});
+    await held;
+    const first = ingest.ingest([ringing(callId, 6000)]);
+    // An entry no insert can store: its time is not a time.
+    const keyed = ingest.ingest([{ ...code(callId, 6001), receivedAt: new Date(Number.NaN) }]);
+    release();
+    await blocker;
+    await first;
+    await expect(keyed).rejects.toThrow();
+    const [ring] = await e.prisma.query<{ id: bigint; processed: boolean }>(`SELECT id, processed_at IS NOT NULL AS processed FROM pbx_report WHERE dedup_key = $1`, `burst:${callId}:6000`);
+    expect(ring!.processed).toBe(false);
+    await expect.poll(() => handedOut).toEqual([ring!.id]);
   });
 
   it('decide a code entry in the transaction that stores it: processed before the PBX hears back, and not handed out', async () => {

@@ -15,10 +15,10 @@ export interface TransportOptions {
 /**
  * POSTs JSON and parses the JSON answer. Tells apart a request that surely never reached
  * the PBX (PbxUnavailableError: refused, DNS, reset before the body was sent) from one that
- * may have been acted on (PbxOutcomeUnknownError: timeout or cut after sending). Goes over
- * `connection` when given one opened ahead (Preconnections), else over a new connection.
+ * may have been acted on (PbxOutcomeUnknownError: timeout or cut after sending). Goes over a
+ * connection opened `ahead` when one is ready, else over a new one.
  */
-export function postJson(url: URL, body: unknown, opts: TransportOptions, connection?: Socket): Promise<unknown> {
+export function postJson(url: URL, body: unknown, opts: TransportOptions, ahead?: Preconnections): Promise<unknown> {
   const payload = Buffer.from(body === undefined ? '' : JSON.stringify(body));
   const isHttps = url.protocol === 'https:';
   const lib = isHttps ? https : http;
@@ -31,13 +31,13 @@ export function postJson(url: URL, body: unknown, opts: TransportOptions, connec
       const what = `${url.pathname}: ${err.message}`;
       reject(sent ? new PbxOutcomeUnknownError(`no answer from PBX for ${what}`, { cause: err }) : new PbxUnavailableError(`PBX unreachable for ${what}`, { cause: err }));
     };
+    const connection = ahead?.take();
     const req = lib.request(
       url,
       {
         method: 'POST',
         headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': payload.length, connection: 'close' },
-        // One request per connection (the PBX closes it after its answer): a new one, or one
-        // opened ahead of the request.
+        // One request per connection: the PBX closes it after its answer.
         ...(connection ? { createConnection: () => connection } : { agent: false }),
         ...(isHttps ? { ca: opts.ca, rejectUnauthorized: !opts.insecure } : {}),
       },
@@ -84,7 +84,7 @@ export function postJson(url: URL, body: unknown, opts: TransportOptions, connec
  * one not used within `ttlMs` is closed, since a PBX may drop idle connections itself.
  */
 export class Preconnections {
-  private readonly open: { socket: Socket; forget: () => void }[] = [];
+  private readonly ready: { socket: Socket; forget: () => void }[] = [];
 
   constructor(
     private readonly origin: URL,
@@ -94,8 +94,8 @@ export class Preconnections {
   ) {}
 
   /** Opens one more connection, unless `max` wait unused already. */
-  prepare(): void {
-    if (this.open.length >= this.max) return;
+  open(): void {
+    if (this.ready.length >= this.max) return;
     const port = Number(this.origin.port) || (this.origin.protocol === 'https:' ? 443 : 80);
     const host = this.origin.hostname.replace(/^\[(.*)\]$/, '$1');
     const socket =
@@ -107,20 +107,20 @@ export class Preconnections {
     const forget = () => {
       clearTimeout(expiry);
       socket.off('error', forget).off('close', forget);
-      const i = this.open.indexOf(entry);
-      if (i >= 0) this.open.splice(i, 1);
+      const i = this.ready.indexOf(entry);
+      if (i >= 0) this.ready.splice(i, 1);
     };
     const entry = { socket, forget };
     socket.on('error', forget).on('close', forget);
-    this.open.push(entry);
+    this.ready.push(entry);
   }
 
   /** The oldest connection opened ahead and still usable, now the caller's; or none. */
   take(): Socket | undefined {
-    for (let entry = this.open[0]; entry; entry = this.open[0]) {
+    for (let entry = this.ready[0]; entry; entry = this.ready[0]) {
       entry.forget();
-      // readOnly: the PBX has closed its side already.
-      if (!entry.socket.destroyed && entry.socket.readyState !== 'readOnly') return entry.socket;
+      // Not when the PBX has closed its side, though its close has not been seen yet.
+      if (!entry.socket.destroyed && (entry.socket.readyState === 'open' || entry.socket.readyState === 'opening')) return entry.socket;
       entry.socket.destroy();
     }
     return undefined;

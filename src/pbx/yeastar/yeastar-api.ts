@@ -45,17 +45,17 @@ export class YeastarApi {
   private unreachableStreak = 0;
   private readonly now: () => number;
   private readonly authBackoffMs: number;
-  private readonly preconnections: Preconnections;
+  private readonly ahead: Preconnections;
 
   constructor(private readonly opts: YeastarApiOptions) {
     this.now = opts.now ?? Date.now;
     this.authBackoffMs = opts.authBackoffMs ?? 10 * 60_000;
-    this.preconnections = new Preconnections(opts.baseUrl, opts.transport);
+    this.ahead = new Preconnections(opts.baseUrl, opts.transport);
   }
 
-  /** Opens a connection for a request expected within a second, so that it need not wait for handshakes. */
-  preconnect(): void {
-    this.preconnections.prepare();
+  /** Opens a connection for a request `{ ahead: true }` expected within a second. */
+  openAhead(): void {
+    this.ahead.open();
   }
 
   /** Why requests are being refused without asking the PBX, if they are. */
@@ -63,10 +63,13 @@ export class YeastarApi {
     return this.blockedUntil > this.now() ? (this.blockedBy?.message ?? 'backing off') : null;
   }
 
-  /** Sends a request with a token; on a token errno logs in again once and repeats it. */
-  async request(endpoint: string, body: Record<string, string>): Promise<Answer> {
+  /**
+   * Sends a request with a token; on a token errno logs in again once and repeats it. With
+   * `ahead`, it goes over a connection opened by `openAhead` if one is ready.
+   */
+  async request(endpoint: string, body: Record<string, string>, opts: { ahead?: boolean } = {}): Promise<Answer> {
     const token = await this.getToken();
-    const answer = await this.send(endpoint, body, token);
+    const answer = await this.send(endpoint, body, token, opts.ahead);
     if (isSuccess(answer)) return answer;
     const errno = errnoOf(answer);
     if (TOKEN_ERRNOS.has(errno)) {
@@ -102,7 +105,7 @@ export class YeastarApi {
   }
 
   async logout(): Promise<void> {
-    this.preconnections.close();
+    this.ahead.close();
     const token = this.token;
     if (!token) return;
     this.token = null;
@@ -157,13 +160,13 @@ export class YeastarApi {
     this.blockedBy = reason;
   }
 
-  private async send(endpoint: string, body: Record<string, string>, token?: string): Promise<Answer> {
+  private async send(endpoint: string, body: Record<string, string>, token?: string, ahead = false): Promise<Answer> {
     const url = new URL(API_PREFIX + endpoint, this.opts.baseUrl);
     if (token) url.searchParams.set('token', token);
     const end = metrics.pbxRequests.startTimer({ endpoint });
     let answer: unknown;
     try {
-      answer = await postJson(url, body, this.opts.transport, this.preconnections.take());
+      answer = await postJson(url, body, this.opts.transport, ahead ? this.ahead : undefined);
       if (typeof answer !== 'object' || answer === null) throw new PbxOutcomeUnknownError(`PBX answered ${endpoint} with something that is not an object`);
     } catch (err) {
       const result = wasNotSent(err) ? 'unreachable' : 'unknown';

@@ -66,8 +66,8 @@ export class YeastarDriver implements PbxDriver {
     await this.handler(events);
   }
 
-  prepareRequest(): void {
-    this.api.preconnect();
+  prepareRouting(): void {
+    this.api.openAhead();
   }
 
   async dial(req: DialRequest): Promise<{ pbxCallId: string }> {
@@ -80,7 +80,7 @@ export class YeastarDriver implements PbxDriver {
   async transfer(call: PbxCallRef, target: string): Promise<void> {
     const legId = call.legId ?? (await this.findLeg(call.phone));
     try {
-      await this.api.request('outbound/transfer_number', { outboundid: legId, number: target, fromext: this.opts.fromExt });
+      await this.api.request('outbound/transfer_number', { outboundid: legId, number: target, fromext: this.opts.fromExt }, { ahead: true });
     } catch (err) {
       if (!(err instanceof PbxRejectedError && err.pbxCode === CALL_GONE) || call.legId === null) throw err;
       // A stale leg id: the live call to that number, if there is one, is the one to move.
@@ -93,7 +93,7 @@ export class YeastarDriver implements PbxDriver {
   async hangup(call: PbxCallRef): Promise<void> {
     try {
       const legId = call.legId ?? (await this.findLeg(call.phone));
-      await this.api.request('outbound/hangup', { outboundid: legId });
+      await this.api.request('outbound/hangup', { outboundid: legId }, { ahead: true });
     } catch (err) {
       // Hanging up a call that has already ended is what was wanted.
       if (err instanceof PbxRejectedError && err.pbxCode === CALL_GONE) return;
