@@ -44,6 +44,32 @@ async function finishedCall(phone: string): Promise<string> {
   return ours!.pbx_call_id;
 }
 
+/**
+ * Runs `sql` in a transaction of its own, which keeps what it locked or inserted until the
+ * returned release is called, and then rolls back.
+ */
+async function heldBy(sql: string, ...values: unknown[]): Promise<() => Promise<void>> {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let holding!: () => void;
+  const held = new Promise<void>((r) => (holding = r));
+  const blocker = e.prisma
+    .transaction(async (tx) => {
+      await tx.execute(sql, ...values);
+      holding();
+      await released;
+      throw new Error('rolled back');
+    })
+    .catch((err: Error) => {
+      if (err.message !== 'rolled back') throw err;
+    });
+  await Promise.race([held, blocker]);
+  return async () => {
+    release();
+    await blocker;
+  };
+}
+
 const ringing = (callId: string, i: number): PbxEvent => ({ type: 'ringing', pbxCallId: callId, legId: `${callId}9`, phone: '13800000000', dedupKey: `burst:${callId}:${i}`, receivedAt: new Date() });
 const code = (callId: string, i: number): PbxEvent => ({ type: 'code', pbxCallId: callId, legId: null, phone: '13800000000', digits: '482913', dedupKey: `DTMF:${callId}:${i}`, receivedAt: new Date() });
 
@@ -134,21 +160,8 @@ describe('reports arriving together', () => {
     const handedOut: bigint[][] = [];
     const { decide, logged } = deciding();
     const ingest = new ReportIngest({ prisma: e.prisma, codeSecret: 'code-secret-0123456789', handOut: (reports) => void handedOut.push(reports.map((r) => r.id)), decide });
-    // The first insert is held up: another transaction has a row with its report's dedup key
-    // and ends only when the test says.
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    let holding!: () => void;
-    const held = new Promise<void>((r) => (holding = r));
-    const blocker = e.prisma
-      .transaction(async (tx) => {
-        await tx.execute(`INSERT INTO pbx_report (dedup_key, received_at, action, event) VALUES ($1, now(), 'ringing', '{}')`, `burst:${callId}:1000`);
-        holding();
-        await released;
-        throw new Error('rolled back');
-      })
-      .catch(() => {});
-    await held;
+    // The first insert is held up: another transaction has a row with its report's dedup key.
+    const release = await heldBy(`INSERT INTO pbx_report (dedup_key, received_at, action, event) VALUES ($1, now(), 'ringing', '{}')`, `burst:${callId}:1000`);
     const run = keyedDuringAnInsert(ingest, callId, '13500000104');
     try {
       await new Promise((r) => setTimeout(r, 300));
@@ -156,8 +169,7 @@ describe('reports arriving together', () => {
       const [stored] = await e.prisma.query<{ n: number }>(`SELECT count(*)::int AS n FROM pbx_report WHERE dedup_key = $1`, `DTMF:${callId}:k7`);
       expect(stored!.n).toBe(0);
     } finally {
-      release();
-      await blocker;
+      await release();
     }
     await run.all;
 
@@ -179,24 +191,15 @@ describe('reports arriving together', () => {
     const { decide } = deciding();
     const ingest = new ReportIngest({ prisma: e.prisma, codeSecret: 'code-secret-0123456789', handOut: (reports) => void handedOut.push(...reports.map((r) => r.id)), decide });
     // The decision waits for the call's lock, held by another transaction for a moment.
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    let holding!: () => void;
-    const held = new Promise<void>((r) => (holding = r));
-    const blocker = e.prisma.transaction(async (tx) => {
-      await tx.query(`SELECT id FROM call WHERE id = $1::uuid FOR UPDATE`, call!.id);
-      holding();
-      await released;
-    });
-    await held;
+    const release = await heldBy(`SELECT id FROM call WHERE id = $1::uuid FOR UPDATE`, call!.id);
     let decided = false;
     const keyed = ingest.ingest([code(callId, 5000)]).then(() => (decided = true));
     await expect.poll(async () => (await e.prisma.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`))[0]!.n).toBe(1);
     const hungUp: PbxEvent = { type: 'hungup', pbxCallId: callId, legId: `${callId}9`, phone: '13500000106', dedupKey: `burst:${callId}:5001`, receivedAt: new Date() };
     await ingest.ingest([hungUp]);
     expect(decided).toBe(false);
-    release();
-    await Promise.all([blocker, keyed]);
+    await release();
+    await keyed;
     const [bye] = await e.prisma.query<{ id: bigint }>(`SELECT id FROM pbx_report WHERE dedup_key = $1`, `burst:${callId}:5001`);
     await expect.poll(() => handedOut).toEqual([bye!.id]);
   });
@@ -208,24 +211,11 @@ describe('reports arriving together', () => {
     const ingest = new ReportIngest({ prisma: e.prisma, codeSecret: 'code-secret-0123456789', handOut: (reports) => void handedOut.push(...reports.map((r) => r.id)), decide });
     // The call's report is held up in its insert (another transaction has its dedup key) while
     // the code entry comes, so the entry waits for it and it is left to the entry's decision.
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    let holding!: () => void;
-    const held = new Promise<void>((r) => (holding = r));
-    const blocker = e.prisma
-      .transaction(async (tx) => {
-        await tx.execute(`INSERT INTO pbx_report (dedup_key, received_at, action, event) VALUES ($1, now(), 'ringing', '{}')`, `burst:${callId}:6000`);
-        holding();
-        await released;
-        throw new Error('rolled back');
-      })
-      .catch(() => {});
-    await held;
+    const release = await heldBy(`INSERT INTO pbx_report (dedup_key, received_at, action, event) VALUES ($1, now(), 'ringing', '{}')`, `burst:${callId}:6000`);
     const first = ingest.ingest([ringing(callId, 6000)]);
     // An entry no insert can store: its time is not a time.
     const keyed = ingest.ingest([{ ...code(callId, 6001), receivedAt: new Date(Number.NaN) }]);
-    release();
-    await blocker;
+    await release();
     await first;
     await expect(keyed).rejects.toThrow();
     const [ring] = await e.prisma.query<{ id: bigint; processed: boolean }>(`SELECT id, processed_at IS NOT NULL AS processed FROM pbx_report WHERE dedup_key = $1`, `burst:${callId}:6000`);
