@@ -123,9 +123,10 @@ async function applyReport(deps: ProcessReportDeps, tx: Tx, call: LockedCall, at
 async function pendingReportsOf(tx: Sql, key: CallKey): Promise<{ id: bigint; event: StoredEvent; call_id: string | null; no: number | null }[]> {
   const id = callIdSql(key);
   return tx.query(
-    `WITH ids AS (SELECT a.pbx_call_id, a.leg_id FROM dial_attempt a WHERE a.call_id = ${id.sql}),
+    `WITH c AS (SELECT id, phone FROM call WHERE id = ${id.sql}),
+     ids AS (SELECT a.pbx_call_id, a.leg_id FROM dial_attempt a WHERE a.call_id = (SELECT id FROM c)),
      candidates AS (
-       SELECT p.id FROM pbx_report p WHERE p.processed_at IS NULL AND p.phone = (SELECT phone FROM call WHERE id = ${id.sql})
+       SELECT p.id FROM pbx_report p WHERE p.processed_at IS NULL AND p.phone = (SELECT phone FROM c)
        UNION SELECT p.id FROM pbx_report p JOIN ids ON p.pbx_call_id IN (ids.pbx_call_id, ids.leg_id) WHERE p.processed_at IS NULL
        UNION SELECT p.id FROM pbx_report p JOIN ids ON p.leg_id = ids.leg_id WHERE p.processed_at IS NULL)
      SELECT r.id, r.event, owner.call_id, owner.no FROM pbx_report r ${reportOwnerJoin('r')}

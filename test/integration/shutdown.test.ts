@@ -7,12 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PbxSimulator } from '../../src/simulator/pbx-simulator.js';
 import { phoneNumbers } from '../support/engine-harness.js';
 import { freePort, spawnService, until } from '../support/process-harness.js';
-import { testDatabases } from '../support/test-databases.js';
+import { deleteRedisKeys, testDatabases } from '../support/test-databases.js';
 
 const API_KEY = 'shutdown-test-key-0123456789';
 const dbs = testDatabases('shutdown');
 const mediaDir = mkdtempSync(join(tmpdir(), 'codecall-shutdown-'));
 const phone = phoneNumbers('1373');
+const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const redisPrefix = `codecall-shutdown-${randomBytes(4).toString('hex')}`;
 let sim: PbxSimulator;
 let port: number;
 
@@ -23,14 +25,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await sim?.stop();
   await dbs.dropAll();
+  await deleteRedisKeys(redisUrl, redisPrefix);
   rmSync(mediaDir, { recursive: true, force: true });
 });
 
 const env = () => ({
   NODE_ENV: 'test',
   DATABASE_URL: dbs.url('db'),
-  REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-  REDIS_PREFIX: `codecall-shutdown-${prefixId}`,
+  REDIS_URL: redisUrl,
+  REDIS_PREFIX: redisPrefix,
   PBX_URL: sim.url,
   PBX_USERNAME: 'api',
   PBX_PASSWORD: 'password',
@@ -41,7 +44,6 @@ const env = () => ({
   SHUTDOWN_GRACE_MS: '3000',
   LOG_LEVEL: 'info',
 });
-const prefixId = randomBytes(4).toString('hex');
 
 async function api(method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
